@@ -1,0 +1,19 @@
+#pragma once
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace poisonlab {
+
+std::string read_file(const std::filesystem::path& path);
+// Writes to a temporary file beside path, fsyncs, renames over path: a
+// reader sees the old or the new content, never a torn one.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+std::string sha256_hex(std::string_view data);
+std::string sha256_file(const std::filesystem::path& path);
+// The last max_lines lines of a file ("" if it does not exist).
+std::string tail_file(const std::filesystem::path& path, size_t max_lines);
+// Directory of the running executable (/proc/self/exe).
+std::filesystem::path executable_dir();
+
+}  // namespace poisonlab

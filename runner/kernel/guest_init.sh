@@ -1,0 +1,2 @@
+#!/bin/busybox sh
+# placeholder: written by the kernel stage

@@ -1,0 +1,70 @@
+#include "protocol/channel.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.h"
+
+namespace poisonlab {
+
+void JsonLineChannel::send(const nlohmann::json& message) {
+  std::string line = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  size_t done = 0;
+  while (done < line.size()) {
+    ssize_t n = ::write(fd_.get(), line.data() + done, line.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        pollfd p{fd_.get(), POLLOUT, 0};
+        poll(&p, 1, 1000);
+        continue;
+      }
+      throw UserError(std::string("agent channel write failed: ") + strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+std::optional<nlohmann::json> JsonLineChannel::pop_line() {
+  size_t nl;
+  while ((nl = buffer_.find('\n')) != std::string::npos) {
+    std::string line = buffer_.substr(0, nl);
+    buffer_.erase(0, nl + 1);
+    if (line.empty() || line[0] != '{') continue;
+    auto parsed = nlohmann::json::parse(line, nullptr, false);
+    if (!parsed.is_discarded()) return parsed;
+  }
+  return std::nullopt;
+}
+
+std::optional<nlohmann::json> JsonLineChannel::receive(std::chrono::milliseconds timeout) {
+  if (auto m = pop_line()) return m;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buf[65536];
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd p{fd_.get(), POLLIN, 0};
+    int r = poll(&p, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno != EINTR) throw UserError(std::string("agent channel poll failed: ") + strerror(errno));
+    if (r <= 0) continue;
+    ssize_t n = ::read(fd_.get(), buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) throw UserError(std::string("agent channel read failed: ") + strerror(errno));
+    if (n == 0) {
+      // A virtio-serial port reads 0 while the host end is not connected;
+      // a socket reads 0 when the peer went away.
+      if (p.revents & POLLHUP) throw UserError("agent channel closed by the peer");
+      usleep(20000);
+      continue;
+    }
+    buffer_.append(buf, static_cast<size_t>(n));
+    if (auto m = pop_line()) return m;
+  }
+}
+
+}  // namespace poisonlab

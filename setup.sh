@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# poisonlab setup: install host packages (Debian 12), build the runner, and
+# fetch the default kernel variants into the cache. Idempotent: a second run
+# with nothing changed does no apt work, an incremental build and no download.
+#
+#   ./setup.sh              everything
+#   ./setup.sh --no-kernels packages and build only
+#   ./setup.sh --packages-only
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+
+fetch_kernels=1
+packages_only=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-kernels) fetch_kernels=0 ;;
+    --packages-only) packages_only=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (expected --no-kernels or --packages-only)" >&2; exit 2 ;;
+  esac
+done
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  fio ndctl xfsprogs dmsetup linux-perf busybox-static cpio kmod xz-utils zstd
+  util-linux procps
+)
+backports_packages=(qemu-system-x86 qemu-utils)
+
+# bookworm-backports: reuse the URI of the machine's configured Debian
+# archive rather than naming a mirror here.
+add_backports() {
+  local list=/etc/apt/sources.list.d/poisonlab-backports.sources
+  [ -f "$list" ] && return 0
+  local uri
+  uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
+        | grep -v security | grep -oE '(https?|file)://[^ ]+' | grep -E '/debian/?$' | head -n1 || true)
+  if [ -z "$uri" ]; then
+    echo "setup.sh: no Debian archive URI found in /etc/apt/sources.list*; cannot add bookworm-backports" >&2
+    exit 1
+  fi
+  as_root tee "$list" >/dev/null <<EOS
+Types: deb
+URIs: $uri
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+  as_root rm -f /var/lib/poisonlab-apt-updated
+}
+
+qemu_is_new_enough() {
+  command -v qemu-system-x86_64 >/dev/null || return 1
+  local major
+  major=$(qemu-system-x86_64 --version | sed -nE 's/.*version ([0-9]+)\..*/\1/p' | head -n1)
+  [ "${major:-0}" -ge 10 ]
+}
+
+install_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ] && qemu_is_new_enough; then
+    return 0
+  fi
+  add_backports
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -q
+  [ ${#missing[@]} -gt 0 ] && as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+  qemu_is_new_enough || as_root apt-get install -y -q --no-install-recommends -t bookworm-backports "${backports_packages[@]}"
+}
+
+build() {
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j"$(nproc)"
+}
+
+install_packages
+[ "$packages_only" = 1 ] && exit 0
+build
+if [ "$fetch_kernels" = 1 ]; then
+  build/poisonlab kernel fetch debian-6.1 debian-6.12
+fi
+echo "setup.sh: ready (build/poisonlab)"
