@@ -1,1 +1,99 @@
-int main() { return 0; }
+// poisonlab: the runner's command line.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/fs_util.h"
+#include "kernel/kernel.h"
+#include "plan/plan.h"
+#include "report/summary.h"
+#include "run/run_scenario.h"
+#include "scenario/scenario.h"
+#include "version.h"
+
+namespace fs = std::filesystem;
+using namespace poisonlab;
+
+namespace {
+
+std::string joined_args(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+void add_run_command(CLI::App& app, RunRequest& request, int& exit_code) {
+  auto* run = app.add_subcommand("run", "Boot kernels, run a scenario's cells, write a JSON report");
+  run->add_option("scenario", request.scenario, "Scenario JSON file")->required();
+  run->add_option("--kernel", request.kernels, "Kernel variant(s) to use instead of the scenario's");
+  run->add_option("--kernel-image", request.kernel_image, "Boot this kernel image instead of a variant");
+  run->add_option("--modules", request.modules_dir, "Module tree (lib/modules/<release>) for --kernel-image")
+      ->needs(run->get_option("--kernel-image"));
+  run->add_option("--out", request.out_dir, "Output directory (default results/<run-id>)");
+  run->callback([&] { exit_code = run_scenario(request, std::cout).exit_code; });
+}
+
+void add_kernel_commands(CLI::App& app, const fs::path& variants) {
+  auto* kernel = app.add_subcommand("kernel", "Kernel variants")->require_subcommand(1);
+  kernel->add_subcommand("list", "List the known kernel variants")->callback([&] {
+    auto registry = VariantRegistry::load(variants);
+    for (const auto& name : registry.names()) std::cout << name << "\n";
+  });
+  static std::vector<std::string> names;
+  auto* fetch = kernel->add_subcommand("fetch", "Fetch variants into the cache and build their initramfs");
+  fetch->add_option("variants", names, "Variant names")->required();
+  fetch->callback([&] {
+    auto registry = VariantRegistry::load(variants);
+    for (const auto& name : names) registry.get(name);  // all names checked before any download
+    for (const auto& name : names) {
+      auto artifacts = prepare_variant(registry, name, KernelCache::from_environment(), std::cout);
+      std::cout << fmt::format("{}: {} ({})\n", name, artifacts.release, artifacts.vmlinuz.string());
+    }
+  });
+}
+
+void add_inspection_commands(CLI::App& app) {
+  static fs::path scenario_file, report_file;
+  auto* check = app.add_subcommand("check", "Validate a scenario file and print its cells");
+  check->add_option("scenario", scenario_file)->required();
+  check->callback([&] {
+    auto scenario = load_scenario(scenario_file);
+    auto cells = plan_cells(scenario);
+    std::cout << fmt::format("{}: valid, {} cells\n", scenario_file.string(), cells.size());
+    for (const auto& cell : cells) std::cout << "  " << cell.id << "\n";
+  });
+  auto* summary = app.add_subcommand("summary", "Print the summary table of a report");
+  summary->add_option("report", report_file)->required()->check(CLI::ExistingFile);
+  summary->callback([&] { std::cout << format_summary(nlohmann::json::parse(read_file(report_file))); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"poisonlab: fault injection and benchmarks for the fs-dax memory-failure path"};
+  app.set_version_flag("--version", fmt::format("poisonlab {} ({})", kVersion, kGitSha));
+  app.require_subcommand(1);
+  RunRequest request;
+  request.command_line = joined_args(argc, argv);
+  request.variants_file = default_variant_registry();
+  app.add_option("--variants", request.variants_file, "Kernel variant registry")->check(CLI::ExistingFile);
+  int exit_code = kExitOk;
+  add_run_command(app, request, exit_code);
+  add_kernel_commands(app, request.variants_file);
+  add_inspection_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitBadInput;
+  } catch (const UserError& e) {
+    std::cerr << "poisonlab: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "poisonlab: internal error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return exit_code;
+}

@@ -1,2 +1,68 @@
 #!/bin/busybox sh
-# placeholder: written by the kernel stage
+# poisonlab guest init: PID 1 of the initramfs (contract: PROTOCOL.md,
+# "Guest environment"). Loads the modules listed in /modules.order, mounts
+# the host root read-only over 9p and runs the agent chrooted in it, then
+# powers the machine off. Messages go to the console, prefixed
+# "poisonlab-init:".
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+say() { echo "poisonlab-init: $*"; }
+uptime_s() { read -r up idle < /proc/uptime; echo "$up"; }
+
+power_off() {
+  sync
+  echo o > /proc/sysrq-trigger
+  # sysrq-o completes asynchronously; PID 1 must not exit meanwhile (that
+  # would panic the kernel).
+  sleep 20
+  poweroff -f
+  while :; do sleep 60; done
+}
+fail() { say "$*"; power_off; }
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+init_start=$(uptime_s)
+
+while read -r module; do
+  [ -n "$module" ] || continue
+  out=$(insmod "/lib/modules/$module" 2>&1) || say "insmod $module failed: $out"
+done < /modules.order
+modules_loaded=$(uptime_s)
+
+# The host root is read-only to the guest, so caching it loosely is safe.
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /host \
+  || fail "cannot mount 9p tag hostroot at /host"
+for d in proc sys dev; do
+  mount --bind "/$d" "/host/$d" || fail "cannot bind-mount /$d into /host"
+done
+mount -t tmpfs -o mode=1777 tmpfs /host/tmp || fail "cannot mount tmpfs at /host/tmp"
+mount -t tmpfs -o mode=0755 tmpfs /host/run || fail "cannot mount tmpfs at /host/run"
+mkdir -p /host/run/poisonlab/out
+# The run directory is written by the guest and read by the host: no cache.
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 rundir /host/run/poisonlab/out \
+  || fail "cannot mount 9p tag rundir at /run/poisonlab/out"
+mount -t debugfs debugfs /host/sys/kernel/debug || say "cannot mount debugfs"
+mount -t tracefs tracefs /host/sys/kernel/tracing || say "cannot mount tracefs"
+printf 'init_start %s\nmodules_loaded %s\n' "$init_start" "$modules_loaded" > /host/run/poisonlab/init-times
+
+agent=
+port=
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    poisonlab.agent=*) agent=${arg#poisonlab.agent=} ;;
+    poisonlab.port=*) port=${arg#poisonlab.port=} ;;
+  esac
+done
+[ -n "$agent" ] || fail "no poisonlab.agent=PATH on the kernel command line"
+case "$agent" in /*) ;; *) fail "poisonlab.agent=$agent is not an absolute path" ;; esac
+[ -f "/host$agent" ] && [ -x "/host$agent" ] || fail "agent $agent is missing or not executable in the host root (the guest has its own /tmp and /run)"
+[ -n "$port" ] || fail "no poisonlab.port=NAME on the kernel command line"
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+chroot /host "$agent" --port "$port"
+status=$?
+say "agent exited with status $status"
+power_off

@@ -1,6 +1,7 @@
 #include "protocol/channel.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,7 +15,10 @@ void JsonLineChannel::send(const nlohmann::json& message) {
   std::string line = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   size_t done = 0;
   while (done < line.size()) {
-    ssize_t n = ::write(fd_.get(), line.data() + done, line.size() - done);
+    // MSG_NOSIGNAL: a dead peer is an error to report, not a SIGPIPE that
+    // kills the runner. The guest's virtio port is not a socket: plain write.
+    ssize_t n = ::send(fd_.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == ENOTSOCK) n = ::write(fd_.get(), line.data() + done, line.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
@@ -47,9 +51,10 @@ std::optional<nlohmann::json> JsonLineChannel::receive(std::chrono::milliseconds
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
+    bool last_look = left.count() <= 0;  // still poll once: data may be waiting
     pollfd p{fd_.get(), POLLIN, 0};
-    int r = poll(&p, 1, static_cast<int>(left.count()));
+    int r = poll(&p, 1, last_look ? 0 : static_cast<int>(left.count()));
+    if (r == 0 && last_look) return std::nullopt;
     if (r < 0 && errno != EINTR) throw UserError(std::string("agent channel poll failed: ") + strerror(errno));
     if (r <= 0) continue;
     ssize_t n = ::read(fd_.get(), buf, sizeof buf);

@@ -1,0 +1,23 @@
+#pragma once
+// One cell: stack -> trials -> teardown -> observation JSON (PROTOCOL.md).
+// Observes only; never judges.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/cell_spec.h"
+#include "agent/tracefs.h"
+
+namespace poisonlab::agent {
+
+// Called at each stage change ("stack", "trial" with its index, "teardown").
+using ProgressFn = std::function<void(const std::string& stage, std::optional<int> trial)>;
+
+// trace may be null (no tracing wanted or possible). Throws only on agent
+// bugs or when /dev/kmsg cannot be opened; a stack that cannot be built is
+// reported in the observation (stack.ok = false, no trials).
+nlohmann::json run_cell(const CellSpec& spec, TraceSession* trace, const ProgressFn& progress);
+
+}  // namespace poisonlab::agent

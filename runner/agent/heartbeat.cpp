@@ -1,0 +1,65 @@
+#include "agent/heartbeat.h"
+
+#include "agent/clock.h"
+
+namespace poisonlab::agent {
+
+nlohmann::json progress_message(const std::string& cell_id, const std::string& stage, std::optional<int> trial) {
+  return {{"type", "progress"},
+          {"cell_id", cell_id},
+          {"stage", stage},
+          {"trial", trial ? nlohmann::json(*trial) : nlohmann::json(nullptr)},
+          {"time_ns", monotonic_ns()}};
+}
+
+ChannelSender::ChannelSender(JsonLineChannel& channel, std::chrono::milliseconds interval)
+    : channel_(channel), interval_(interval), last_sent_(std::chrono::steady_clock::now()),
+      thread_([this] { heartbeat_loop(); }) {}
+
+ChannelSender::~ChannelSender() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void ChannelSender::send_locked(const nlohmann::json& message) {
+  channel_.send(message);
+  last_sent_ = std::chrono::steady_clock::now();
+}
+
+void ChannelSender::send(const nlohmann::json& message) {
+  std::lock_guard lock(mutex_);
+  send_locked(message);
+}
+
+void ChannelSender::progress(const std::string& cell_id, const std::string& stage, std::optional<int> trial) {
+  std::lock_guard lock(mutex_);
+  last_progress_ = progress_message(cell_id, stage, trial);
+  send_locked(*last_progress_);
+}
+
+void ChannelSender::end_cell() {
+  std::lock_guard lock(mutex_);
+  last_progress_.reset();
+}
+
+void ChannelSender::heartbeat_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(500));
+    if (stop_ || !last_progress_) continue;
+    if (std::chrono::steady_clock::now() - last_sent_ < interval_) continue;
+    (*last_progress_)["time_ns"] = monotonic_ns();
+    try {
+      send_locked(*last_progress_);
+    } catch (const std::exception&) {
+      // The main loop sees the closed channel on its next send or receive.
+      last_progress_.reset();
+    }
+  }
+}
+
+}  // namespace poisonlab::agent

@@ -1,0 +1,33 @@
+#include "agent/kernel_pfns.h"
+
+#include "agent/kmsg.h"
+
+namespace poisonlab::agent {
+
+std::map<uint64_t, uint64_t> madvise_pfns_by_file_page(const std::vector<std::string>& lines, const MappingWindow& w) {
+  std::map<uint64_t, uint64_t> out;
+  for (const auto& line : lines) {
+    auto l = parse_kernel_pfn_line(line);
+    if (!l || l->kind != KernelPfnLine::Kind::kMadviseInject || !l->vaddr) continue;
+    if (*l->vaddr < w.map_addr) continue;
+    uint64_t rel = (*l->vaddr - w.map_addr) / w.page_size;
+    if (rel >= w.map_pages) continue;
+    out.emplace(w.map_offset_pages + rel, l->pfn);
+  }
+  return out;
+}
+
+std::optional<uint64_t> hwpoison_inject_pfn(const std::vector<std::string>& lines) {
+  for (const auto& line : lines)
+    if (auto l = parse_kernel_pfn_line(line); l && l->kind == KernelPfnLine::Kind::kHwpoisonInject) return l->pfn;
+  return std::nullopt;
+}
+
+std::optional<std::string> recovery_action_for(const std::vector<std::string>& lines, uint64_t pfn) {
+  for (const auto& line : lines)
+    if (auto l = parse_kernel_pfn_line(line); l && l->kind == KernelPfnLine::Kind::kRecoveryAction && l->pfn == pfn)
+      return l->page_type + ": " + l->result;
+  return std::nullopt;
+}
+
+}  // namespace poisonlab::agent

@@ -1,0 +1,38 @@
+#include "agent/stack.h"
+
+#include <gtest/gtest.h>
+
+namespace poisonlab::agent {
+namespace {
+
+TEST(Stack, SuperOptionsOfMount) {
+  const std::string mountinfo =
+      "22 1 0:21 / / ro,relatime - 9p hostroot ro,access=client,trans=virtio\n"
+      "40 22 0:35 / /tmp rw,relatime - tmpfs tmp rw\n"
+      "51 40 259:0 / /tmp/poisonlab/mnt rw,relatime - xfs /dev/pmem0 "
+      "rw,attr2,dax=always,inode64,logbufs=8,logbsize=32k,noquota\n";
+  EXPECT_EQ(super_options_of(mountinfo, "/tmp/poisonlab/mnt").value_or(""),
+            "rw,attr2,dax=always,inode64,logbufs=8,logbsize=32k,noquota");
+  EXPECT_EQ(super_options_of(mountinfo, "/tmp").value_or(""), "rw");
+  EXPECT_FALSE(super_options_of(mountinfo, "/mnt").has_value());
+}
+
+TEST(Stack, SuperOptionsWithOptionalFields) {
+  // Optional fields ("shared:1") sit between the mount options and "-".
+  const std::string mountinfo = "51 40 253:0 / /m rw shared:1 master:2 - xfs /dev/mapper/poisonlab0 rw,dax=always\n";
+  EXPECT_EQ(super_options_of(mountinfo, "/m").value_or(""), "rw,dax=always");
+}
+
+TEST(Stack, LayoutFromNamespaceInfo) {
+  NamespaceInfo ns;
+  ns.region_resource = 0x100000000;
+  ns.ns_resource = 0x100000000;
+  ns.pfn_resource = 0x100200000;
+  EXPECT_EQ(ns.layout().data_offset(), 0x200000u);
+  EXPECT_EQ(ns.to_json()["data_offset"], 0x200000u);
+  ns.pfn_resource.reset();  // raw mode: the disk starts at the namespace
+  EXPECT_EQ(ns.layout().data_start, 0x100000000u);
+}
+
+}  // namespace
+}  // namespace poisonlab::agent

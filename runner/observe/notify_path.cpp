@@ -1,0 +1,247 @@
+#include "observe/notify_path.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace poisonlab {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kMemoryFailure = "memory_failure";
+constexpr std::string_view kMemoryFailureRet = "memory_failure_ret";
+constexpr std::string_view kPmemPagemap = "pmem_pagemap_memory_failure";
+constexpr std::string_view kDaxHolder = "dax_holder_notify_failure";
+constexpr std::string_view kDaxHolderRet = "dax_holder_notify_failure_ret";
+constexpr std::string_view kXfsNotify = "xfs_dax_notify_failure";
+constexpr std::string_view kXfsNotifyRet = "xfs_dax_notify_failure_ret";
+constexpr std::string_view kKillProcs = "mf_dax_kill_procs";
+constexpr std::string_view kUnmap = "unmap_mapping_range";
+constexpr std::string_view kSignalGenerate = "signal_generate";
+
+struct Event {
+  uint64_t time_ns = 0;
+  int64_t pid = 0;
+  std::string comm;
+  std::string name;
+  json args;
+};
+
+struct Group {
+  std::optional<uint64_t> pfn;
+  int64_t pid = 0;
+  std::string comm;
+  uint64_t start_ns = 0;
+  uint64_t last_ns = 0;
+  std::vector<std::string> functions_seen;  // unique, in order of first sight
+  std::optional<int64_t> dax_holder_ret;
+  std::optional<int64_t> xfs_notify_ret;
+  std::optional<int64_t> memory_failure_ret;
+  int signals_generated = 0;
+  int event_count = 0;
+
+  bool saw(std::string_view name) const {
+    return std::find(functions_seen.begin(), functions_seen.end(), name) != functions_seen.end();
+  }
+};
+
+[[noreturn]] void bad_event(const std::string& pointer, const std::string& expected) {
+  throw InputError("observation", pointer, expected);
+}
+
+// Probe/event names may carry a "group/" prefix.
+std::string base_name(const std::string& name) {
+  size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+Event parse_event(const json& e, const std::string& pointer) {
+  if (!e.is_object()) bad_event(pointer, "expected a trace event object");
+  if (!e.contains("event") || !e["event"].is_string()) bad_event(pointer + "/event", "expected a string");
+  if (!e.contains("time_ns") || !e["time_ns"].is_number_integer() || e["time_ns"].get<int64_t>() < 0)
+    bad_event(pointer + "/time_ns", "expected a non-negative integer");
+  if (!e.contains("pid") || !e["pid"].is_number_integer()) bad_event(pointer + "/pid", "expected an integer");
+  Event event;
+  event.time_ns = e["time_ns"].get<uint64_t>();
+  event.pid = e["pid"].get<int64_t>();
+  event.comm = e.value("comm", "");
+  event.name = base_name(e["event"].get<std::string>());
+  event.args = e.value("args", json::object());
+  if (!event.args.is_object()) bad_event(pointer + "/args", "expected an object of strings");
+  return event;
+}
+
+std::optional<std::string> arg(const Event& e, const char* key) {
+  auto it = e.args.find(key);
+  if (it == e.args.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<uint64_t> hex_arg(const Event& e, const char* key) {
+  auto text = arg(e, key);
+  if (!text) return std::nullopt;
+  try {
+    size_t used = 0;
+    uint64_t value = std::stoull(*text, &used, 16);
+    return used == text->size() ? std::optional(value) : std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// A kretprobe's "ret=$retval:s32" value; a 32-bit unsigned rendering of a
+// negative value is read back as signed.
+std::optional<int64_t> return_value(const Event& e) {
+  auto text = arg(e, "ret");
+  if (!text) return std::nullopt;
+  try {
+    size_t used = 0;
+    long long value = std::stoll(*text, &used, 0);
+    if (used != text->size()) return std::nullopt;
+    if (value > std::numeric_limits<int32_t>::max() && value <= std::numeric_limits<uint32_t>::max())
+      value = static_cast<int32_t>(static_cast<uint32_t>(value));
+    return value;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::vector<Event> events_in_time_order(const json& trace_events) {
+  std::vector<Event> events;
+  if (trace_events.is_null()) return events;
+  if (!trace_events.is_array()) bad_event("/trace_events", "expected an array of trace events");
+  for (size_t i = 0; i < trace_events.size(); ++i)
+    events.push_back(parse_event(trace_events[i], "/trace_events/" + std::to_string(i)));
+  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.time_ns < b.time_ns; });
+  return events;
+}
+
+void add_to_group(Group& g, const Event& e) {
+  if (!g.saw(e.name)) g.functions_seen.push_back(e.name);
+  g.last_ns = std::max(g.last_ns, e.time_ns);
+  ++g.event_count;
+  if (e.name == kDaxHolderRet) g.dax_holder_ret = return_value(e);
+  if (e.name == kXfsNotifyRet) g.xfs_notify_ret = return_value(e);
+  if (e.name == kMemoryFailureRet) g.memory_failure_ret = return_value(e);
+  if (e.name == kSignalGenerate) ++g.signals_generated;
+}
+
+std::vector<Group> group_events(const std::vector<Event>& events) {
+  std::vector<Group> groups;
+  std::map<int64_t, size_t> open_group_of_pid;
+  for (const Event& e : events) {
+    auto open = open_group_of_pid.find(e.pid);
+    if (e.name == kMemoryFailure) {
+      Group g;
+      g.pfn = hex_arg(e, "pfn");
+      g.pid = e.pid;
+      g.comm = e.comm;
+      g.start_ns = g.last_ns = e.time_ns;
+      add_to_group(g, e);
+      groups.push_back(std::move(g));
+      open_group_of_pid[e.pid] = groups.size() - 1;
+      continue;
+    }
+    if (open == open_group_of_pid.end()) continue;  // not inside a memory failure
+    add_to_group(groups[open->second], e);
+    if (e.name == kMemoryFailureRet) open_group_of_pid.erase(open);
+  }
+  return groups;
+}
+
+std::set<std::string> working_probes(const json& probes) {
+  std::set<std::string> ok;
+  if (!probes.is_array()) return ok;
+  for (const json& p : probes)
+    if (p.is_object() && p.value("ok", false) && p.contains("name") && p["name"].is_string())
+      ok.insert(base_name(p["name"].get<std::string>()));
+  return ok;
+}
+
+struct Classification {
+  std::string_view path;
+  std::string reason;
+};
+
+std::string ret_text(int64_t ret) { return ret == kEopnotsupp ? "-95 (-EOPNOTSUPP)" : std::to_string(ret); }
+
+Classification classify(const Group& g, const std::set<std::string>& probes_ok) {
+  auto probe_ok = [&](std::string_view name) { return probes_ok.count(std::string(name)) > 0; };
+  if (g.saw(kXfsNotify) || g.xfs_notify_ret) {
+    if (g.xfs_notify_ret && *g.xfs_notify_ret != 0)
+      return {kPathHolderError, "xfs_dax_notify_failure returned " + ret_text(*g.xfs_notify_ret)};
+    return {kPathHolder, g.xfs_notify_ret ? "xfs_dax_notify_failure returned 0"
+                                          : "xfs_dax_notify_failure ran (return not captured)"};
+  }
+  if (g.dax_holder_ret) {
+    int64_t ret = *g.dax_holder_ret;
+    if (ret == kEopnotsupp) return {kPathGenericFallback, "dax_holder_notify_failure returned -95 (-EOPNOTSUPP)"};
+    if (ret == 0) return {kPathHolder, "dax_holder_notify_failure returned 0 (xfs_dax_notify_failure not seen)"};
+    return {kPathHolderError, "dax_holder_notify_failure returned " + ret_text(ret)};
+  }
+  if (g.saw(kDaxHolder) || g.saw(kPmemPagemap)) {
+    if (probe_ok(kXfsNotify))
+      return {kPathGenericFallback, std::string(g.saw(kDaxHolder) ? kDaxHolder : kPmemPagemap) +
+                                        " ran and xfs_dax_notify_failure did not (return not captured)"};
+    return {kPathUnknown, "the xfs_dax_notify_failure probe is not available"};
+  }
+  if (probe_ok(kPmemPagemap)) {
+    std::string ret = g.memory_failure_ret ? ", memory_failure returned " + ret_text(*g.memory_failure_ret) : "";
+    return {kPathNoDaxHandler, "memory_failure ran and pmem_pagemap_memory_failure did not" + ret};
+  }
+  return {kPathUnknown, "the pmem_pagemap_memory_failure probe is not available"};
+}
+
+json optional_json(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+json group_json(const Group& g, const Classification& c) {
+  return {{"pfn", g.pfn ? json(*g.pfn) : json(nullptr)},
+          {"pid", g.pid},
+          {"comm", g.comm},
+          {"start_ns", g.start_ns},
+          {"end_ns", g.last_ns},
+          {"duration_ns", g.last_ns - g.start_ns},
+          {"functions_seen", g.functions_seen},
+          {"dax_holder_notify_failure_ret", optional_json(g.dax_holder_ret)},
+          {"xfs_dax_notify_failure_ret", optional_json(g.xfs_notify_ret)},
+          {"mf_dax_kill_procs", g.saw(kKillProcs)},
+          {"unmap_mapping_range", g.saw(kUnmap)},
+          {"memory_failure_ret", optional_json(g.memory_failure_ret)},
+          {"signals_generated", g.signals_generated},
+          {"event_count", g.event_count},
+          {"class", c.path},
+          {"reason", c.reason}};
+}
+
+json unavailable_probes(const std::set<std::string>& probes_ok) {
+  json missing = json::array();
+  for (auto name : {kMemoryFailure, kPmemPagemap, kDaxHolder, kXfsNotify})
+    if (!probes_ok.count(std::string(name))) missing.push_back(name);
+  return missing;
+}
+
+}  // namespace
+
+json classify_notify_path(const json& trace_events, const json& probes) {
+  std::set<std::string> probes_ok = working_probes(probes);
+  json per_event = json::array();
+  json summary = json::object();
+  for (const Group& g : group_events(events_in_time_order(trace_events))) {
+    Classification c = classify(g, probes_ok);
+    per_event.push_back(group_json(g, c));
+    std::string key(c.path);
+    summary[key] = summary.value(key, 0) + 1;
+  }
+  return {{"per_event", per_event}, {"summary", summary}, {"unavailable_probes", unavailable_probes(probes_ok)}};
+}
+
+}  // namespace poisonlab

@@ -1,0 +1,45 @@
+#pragma once
+// Which way each memory failure reached the owner of the page, read off the
+// trace events of one trial (event names as in PROTOCOL.md's probe table).
+//
+// Events are grouped per memory_failure kprobe hit: a group runs from the
+// hit up to the next memory_failure hit from the same pid, or up to that
+// pid's memory_failure_ret. The class of a group is a property of what was
+// observed in it:
+//   holder            xfs_dax_notify_failure ran and returned 0 (or ran and
+//                     no return was captured); also dax_holder_notify_failure
+//                     returning 0 without the xfs probe seeing anything
+//   holder-error      xfs_dax_notify_failure returned non-zero, or
+//                     dax_holder_notify_failure returned an error other
+//                     than -EOPNOTSUPP without xfs_dax_notify_failure
+//   generic-fallback  dax_holder_notify_failure returned -EOPNOTSUPP (-95),
+//                     or (no return captured) pmem_pagemap_memory_failure /
+//                     dax_holder_notify_failure ran and xfs_dax_notify_failure,
+//                     whose probe worked, did not
+//   no-dax-handler    memory_failure ran and pmem_pagemap_memory_failure,
+//                     whose probe worked, did not
+//   unknown           a probe needed to tell was not available
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+namespace poisonlab {
+
+inline constexpr std::string_view kPathHolder = "holder";
+inline constexpr std::string_view kPathHolderError = "holder-error";
+inline constexpr std::string_view kPathGenericFallback = "generic-fallback";
+inline constexpr std::string_view kPathNoDaxHandler = "no-dax-handler";
+inline constexpr std::string_view kPathUnknown = "unknown";
+
+inline constexpr int kEopnotsupp = -95;
+
+// trace_events: [{time_ns, cpu, pid, comm, event, args{string: string}}]
+// probes: [{name, kind, ok, error}] (the observation's trace.probes)
+// Returns {"per_event": [{pfn, pid, comm, start_ns, end_ns, duration_ns,
+//   functions_seen[], dax_holder_notify_failure_ret, xfs_dax_notify_failure_ret,
+//   mf_dax_kill_procs, unmap_mapping_range, memory_failure_ret,
+//   signals_generated, event_count, class, reason}],
+//   "summary": {class: count}, "unavailable_probes": [names]}
+// Throws InputError (file "observation") for events of the wrong shape.
+nlohmann::json classify_notify_path(const nlohmann::json& trace_events, const nlohmann::json& probes);
+
+}  // namespace poisonlab

@@ -1,0 +1,122 @@
+#include "report/report.h"
+
+#include <stdexcept>
+
+#include "common/error.h"
+#include "common/fs_util.h"
+#include "report/json_access.h"
+#include "report/stats.h"
+
+namespace poisonlab {
+using nlohmann::json;
+
+namespace {
+
+void require_object(const json& value, const char* what) {
+  if (!value.is_object()) throw std::invalid_argument(std::string(what) + " must be a JSON object");
+}
+
+}  // namespace
+
+RunReport::RunReport(std::filesystem::path path, nlohmann::json run_metadata) : path_(std::move(path)) {
+  require_object(run_metadata, "run metadata");
+  report_ = {{"schema_version", kReportSchemaVersion},
+             {"run", std::move(run_metadata)},
+             {"kernels", nlohmann::json::array()},
+             {"cells", nlohmann::json::array()},
+             {"summary", count_verdicts(nlohmann::json::array())}};
+  write();
+}
+
+void RunReport::add_kernel(nlohmann::json kernel_info) {
+  require_object(kernel_info, "kernel info");
+  report_["kernels"].push_back(std::move(kernel_info));
+  write();
+}
+
+void RunReport::add_cell(nlohmann::json judged_cell) {
+  require_object(judged_cell, "judged cell");
+  report_["cells"].push_back(with_latency_stats(std::move(judged_cell)));
+  report_["summary"] = count_verdicts(report_["cells"]);
+  write();
+}
+
+void RunReport::finish(nlohmann::json extra) {
+  require_object(extra, "finish data");
+  report_["run"].update(extra);
+  write();
+}
+
+// Kernel log lines may hold bytes that are not UTF-8; they are replaced
+// (U+FFFD) rather than losing the report.
+void RunReport::write() const {
+  write_file_atomic(path_, report_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+json with_latency_stats(json cell) {
+  json& latency = cell["latency"];
+  if (latency.is_null()) latency = json::object();
+  require_object(latency, "cell latency");
+  json& samples_ns = latency["revocation_ns"];
+  if (samples_ns.is_null()) samples_ns = json::array();
+  if (!samples_ns.is_array()) throw std::invalid_argument("latency.revocation_ns must be an array");
+  std::vector<double> samples_ms;
+  size_t missing = 0;
+  for (const auto& sample : samples_ns) {
+    if (sample.is_null())
+      ++missing;
+    else if (sample.is_number())
+      samples_ms.push_back(sample.get<double>() / 1e6);
+    else
+      throw std::invalid_argument("latency.revocation_ns holds a " + std::string(sample.type_name()));
+  }
+  json stats = to_json(summarize(std::move(samples_ms)));
+  stats["missing"] = missing;
+  latency["revocation_ms_stats"] = std::move(stats);
+  return cell;
+}
+
+json count_verdicts(const json& cells) {
+  json oracles = {{"pass", 0}, {"fail", 0}, {"skip", 0}};
+  int passed = 0, failed = 0, errored = 0;
+  for (const auto& cell : cells) {
+    std::string verdict = string_or(cell, "verdict");
+    if (verdict == "pass")
+      ++passed;
+    else if (verdict == "fail")
+      ++failed;
+    else
+      ++errored;
+    const json& list = member_or_null(cell, "oracles");
+    if (!list.is_array()) continue;
+    for (const auto& oracle : list) {
+      std::string oracle_verdict = string_or(oracle, "verdict");
+      if (oracles.contains(oracle_verdict)) oracles[oracle_verdict] = oracles[oracle_verdict].get<int>() + 1;
+    }
+  }
+  return {{"cells", cells.size()}, {"passed", passed}, {"failed", failed}, {"errored", errored}, {"oracles", oracles}};
+}
+
+json load_report(const std::filesystem::path& path) {
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const UserError& e) {
+    throw InputError(path.string(), "", e.what());
+  }
+  json report;
+  try {
+    report = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw InputError(path.string(), "", std::string("invalid JSON: ") + e.what());
+  }
+  if (!report.is_object() || report.value("schema_version", json()) != kReportSchemaVersion)
+    throw InputError(path.string(), "/schema_version",
+                     "expected a poisonlab report with schema_version " + std::to_string(kReportSchemaVersion));
+  for (const char* key : {"kernels", "cells"})
+    if (!report.contains(key) || !report[key].is_array())
+      throw InputError(path.string(), std::string("/") + key, "expected an array");
+  return report;
+}
+
+}  // namespace poisonlab

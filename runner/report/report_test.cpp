@@ -1,0 +1,139 @@
+#include "report/report.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "common/fs_util.h"
+
+namespace poisonlab {
+namespace {
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+class ReportTest : public ::testing::Test {
+ protected:
+  ReportTest() : dir_(fs::temp_directory_path() / ("pl_report_test." + std::to_string(getpid()))) {
+    fs::create_directories(dir_);
+  }
+  ~ReportTest() override { fs::remove_all(dir_); }
+  json on_disk() const { return json::parse(read_file(path())); }
+  fs::path path() const { return dir_ / "report.json"; }
+  fs::path dir_;
+};
+
+json judged(const std::string& id, const std::string& verdict, json oracle_verdicts, json revocation_ns) {
+  json oracles = json::array();
+  for (const auto& v : oracle_verdicts) oracles.push_back({{"name", "o"}, {"verdict", v}, {"evidence", nullptr}});
+  return {{"id", id},         {"kernel", "k"},   {"stack", "raw"}, {"method", "madvise"},
+          {"status", "completed"}, {"error", nullptr}, {"verdict", verdict}, {"oracles", oracles},
+          {"latency", {{"revocation_ns", revocation_ns}}}};
+}
+
+TEST_F(ReportTest, ConstructorWritesAValidEmptyReport) {
+  RunReport report(path(), {{"scenario", "smoke"}, {"started_at", "2025-01-01T00:00:00Z"}});
+  json j = on_disk();
+  EXPECT_EQ(j, report.json());
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["run"]["scenario"], "smoke");
+  EXPECT_EQ(j["kernels"], json::array());
+  EXPECT_EQ(j["cells"], json::array());
+  EXPECT_EQ(j["summary"], json::parse(R"({"cells": 0, "passed": 0, "failed": 0, "errored": 0,
+                                          "oracles": {"pass": 0, "fail": 0, "skip": 0}})"));
+}
+
+TEST_F(ReportTest, EveryChangeIsOnDiskAtOnce) {
+  RunReport report(path(), json::object());
+  report.add_kernel({{"name", "debian-6.12"}, {"boot", {{"to_hello_s", 9.5}}}});
+  EXPECT_EQ(on_disk()["kernels"][0]["name"], "debian-6.12");
+
+  report.add_cell(judged("k/raw/madvise", "pass", {"pass", "pass", "skip"}, {2000000, 1000000, nullptr, 4000000}));
+  json j = on_disk();
+  ASSERT_EQ(j["cells"].size(), 1u);
+  const json& stats = j["cells"][0]["latency"]["revocation_ms_stats"];
+  EXPECT_EQ(stats["n"], 3);
+  EXPECT_EQ(stats["missing"], 1);
+  EXPECT_DOUBLE_EQ(stats["min"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(stats["p50"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(stats["max"].get<double>(), 4.0);
+  EXPECT_EQ(j["cells"][0]["latency"]["revocation_ns"].size(), 4u);  // raw samples kept
+
+  report.add_cell(judged("k/raw/hwpoison-pfn", "fail", {"pass", "fail"}, json::array()));
+  json error_cell = {{"id", "k/dm-linear/madvise"}, {"status", "hang"}, {"error", "no progress for 120 s"},
+                     {"verdict", "error"}, {"oracles", json::array()}};
+  report.add_cell(error_cell);
+  j = on_disk();
+  EXPECT_EQ(j["summary"], json::parse(R"({"cells": 3, "passed": 1, "failed": 1, "errored": 1,
+                                          "oracles": {"pass": 3, "fail": 1, "skip": 1}})"));
+  EXPECT_EQ(j["cells"][2]["latency"]["revocation_ns"], json::array());
+  EXPECT_EQ(j["cells"][2]["latency"]["revocation_ms_stats"]["n"], 0);
+  EXPECT_TRUE(j["cells"][2]["latency"]["revocation_ms_stats"]["p50"].is_null());
+
+  report.finish({{"finished_at", "2025-01-01T00:10:00Z"}, {"status", "completed"}});
+  j = on_disk();
+  EXPECT_EQ(j["run"]["status"], "completed");
+  EXPECT_EQ(j, report.json());
+  // No temporary files are left beside the report.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+TEST_F(ReportTest, ReReadReportRoundTrips) {
+  {
+    RunReport report(path(), {{"scenario", "x"}});
+    report.add_cell(judged("a", "pass", {"pass"}, {1500000}));
+  }
+  json loaded = load_report(path());
+  EXPECT_EQ(loaded["cells"][0]["id"], "a");
+  EXPECT_DOUBLE_EQ(loaded["cells"][0]["latency"]["revocation_ms_stats"]["mean"].get<double>(), 1.5);
+  EXPECT_EQ(loaded["summary"]["passed"], 1);
+}
+
+TEST_F(ReportTest, LoadRejectsWhatIsNotAReport) {
+  write_file_atomic(path(), "{\"schema_version\": 2, \"kernels\": [], \"cells\": []}");
+  EXPECT_THROW(load_report(path()), InputError);
+  write_file_atomic(path(), "{\"schema_version\": 1, \"cells\": [");
+  try {
+    load_report(path());
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("invalid JSON"));
+  }
+  EXPECT_THROW(load_report(dir_ / "absent.json"), InputError);
+}
+
+TEST_F(ReportTest, InvalidUtf8FromTheGuestDoesNotLoseTheReport) {
+  RunReport report(path(), json::object());
+  json cell = judged("a", "pass", {"pass"}, {1000000});
+  cell["observation"] = {{"kernel_log", {std::string("bad \xff byte")}}};
+  report.add_cell(cell);
+  json j = on_disk();
+  EXPECT_EQ(j["cells"][0]["observation"]["kernel_log"][0], "bad \xEF\xBF\xBD byte");
+}
+
+TEST(Report, RejectsMalformedCells) {
+  EXPECT_THROW(with_latency_stats({{"latency", {{"revocation_ns", {"fast"}}}}}), std::invalid_argument);
+  EXPECT_THROW(with_latency_stats({{"latency", {{"revocation_ns", 5}}}}), std::invalid_argument);
+  json no_latency = with_latency_stats({{"id", "x"}});
+  EXPECT_EQ(no_latency["latency"]["revocation_ns"], json::array());
+  EXPECT_EQ(no_latency["latency"]["revocation_ms_stats"]["missing"], 0);
+}
+
+TEST(Report, CountsUnknownVerdictsAsErrored) {
+  json cells = json::array({{{"verdict", "pass"}}, {{"verdict", nullptr}}, json::object(), {{"verdict", "weird"}}});
+  json counts = count_verdicts(cells);
+  EXPECT_EQ(counts["cells"], 4);
+  EXPECT_EQ(counts["passed"], 1);
+  EXPECT_EQ(counts["errored"], 3);
+}
+
+TEST(Report, UnwritableDirectoryIsAUserError) {
+  EXPECT_THROW(RunReport("/nonexistent-dir/report.json", json::object()), UserError);
+}
+
+}  // namespace
+}  // namespace poisonlab

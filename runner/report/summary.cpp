@@ -1,0 +1,137 @@
+#include "report/summary.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "report/json_access.h"
+#include "report/report.h"
+
+namespace poisonlab {
+using nlohmann::json;
+
+namespace {
+
+using Row = std::vector<std::string>;
+
+// Text columns are left-aligned, the others (numbers) right-aligned.
+std::string render_table(const std::vector<Row>& rows, const std::vector<bool>& left_aligned) {
+  std::vector<size_t> widths(left_aligned.size(), 0);
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) line += "  ";
+      line += left_aligned[c] ? fmt::format("{:<{}}", row[c], widths[c]) : fmt::format("{:>{}}", row[c], widths[c]);
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string verdict_text(const json& cell) {
+  std::string verdict = string_or(cell, "verdict", "?");
+  std::string status = string_or(cell, "status");
+  if (!status.empty() && status != "completed") verdict += " (" + status + ")";
+  return verdict;
+}
+
+std::string oracle_counts(const json& cell) {
+  int pass = 0, fail = 0, skip = 0;
+  const json& oracles = member_or_null(cell, "oracles");
+  if (oracles.is_array()) {
+    for (const auto& o : oracles) {
+      std::string v = string_or(o, "verdict");
+      pass += v == "pass";
+      fail += v == "fail";
+      skip += v == "skip";
+    }
+  }
+  return fmt::format("{}/{}/{}", pass, fail, skip);
+}
+
+std::string milliseconds(const json& stats, const char* key) {
+  const json& value = member_or_null(stats, key);
+  return value.is_number() ? fmt::format("{:.3f}", value.get<double>()) : "-";
+}
+
+std::string trial_count(const json& cell) {
+  const json& trials = member_or_null(member_or_null(cell, "observation"), "trials");
+  if (trials.is_array()) return std::to_string(trials.size());
+  const json& samples = member_or_null(member_or_null(cell, "latency"), "revocation_ns");
+  return samples.is_array() ? std::to_string(samples.size()) : "-";
+}
+
+Row cell_row(const json& cell) {
+  const json& stats = member_or_null(member_or_null(cell, "latency"), "revocation_ms_stats");
+  return {string_or(cell, "id", "?"),
+          verdict_text(cell),
+          oracle_counts(cell),
+          dominant_notify_path(cell),
+          milliseconds(stats, "p50"),
+          milliseconds(stats, "p99"),
+          milliseconds(stats, "max"),
+          trial_count(cell)};
+}
+
+std::string totals_line(const json& cells) {
+  json t = count_verdicts(cells);
+  return fmt::format("{} cells: {} passed, {} failed, {} errored; oracles: {} pass, {} fail, {} skip\n",
+                     t["cells"].get<int>(), t["passed"].get<int>(), t["failed"].get<int>(), t["errored"].get<int>(),
+                     t["oracles"]["pass"].get<int>(), t["oracles"]["fail"].get<int>(), t["oracles"]["skip"].get<int>());
+}
+
+// Cells that did not complete, with their error text (first line, shortened).
+std::string problems(const json& cells) {
+  std::string out;
+  for (const auto& cell : cells) {
+    std::string status = string_or(cell, "status");
+    std::string error = string_or(cell, "error");
+    if (status == "completed" && error.empty()) continue;
+    error = error.substr(0, error.find('\n'));
+    if (error.size() > 160) error = error.substr(0, 157) + "...";
+    out += fmt::format("  {}: {}{}{}\n", string_or(cell, "id", "?"), status.empty() ? "?" : status,
+                       error.empty() ? "" : ": ", error);
+  }
+  return out.empty() ? out : "not completed:\n" + out;
+}
+
+}  // namespace
+
+std::string dominant_notify_path(const json& cell) {
+  const json& counts = member_or_null(member_or_null(cell, "notify_path"), "summary");
+  if (!counts.is_object()) return "-";
+  std::string best;
+  long long best_count = 0;
+  int classes_seen = 0;
+  for (const auto& [name, count] : counts.items()) {  // object keys iterate in sorted order
+    if (!count.is_number() || count.get<long long>() <= 0) continue;
+    ++classes_seen;
+    if (count.get<long long>() > best_count) {
+      best = name;
+      best_count = count.get<long long>();
+    }
+  }
+  if (classes_seen == 0) return "-";
+  return classes_seen > 1 ? best + " (mixed)" : best;
+}
+
+std::string format_summary(const json& report) {
+  const json& cells_or_null = member_or_null(report, "cells");
+  const json cells = cells_or_null.is_array() ? cells_or_null : json::array();
+  std::vector<Row> rows{{"cell", "verdict", "oracles p/f/s", "notify path", "revocation p50 ms", "p99 ms", "max ms", "trials"}};
+  for (const auto& cell : cells) rows.push_back(cell_row(cell));
+  std::string out;
+  std::string status = string_or(member_or_null(report, "run"), "status");
+  if (!status.empty()) out += "run status: " + status + "\n";
+  out += render_table(rows, {true, true, false, true, false, false, false, false});
+  out += totals_line(cells);
+  out += problems(cells);
+  return out;
+}
+
+}  // namespace poisonlab

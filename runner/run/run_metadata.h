@@ -1,0 +1,15 @@
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace poisonlab {
+
+// "20261123-193012-smoke-3f9a": sortable, unique enough for one host.
+std::string make_run_id(const std::string& scenario_name);
+std::string utc_timestamp();
+nlohmann::json host_metadata();
+nlohmann::json runner_metadata(const std::string& command_line);
+
+}  // namespace poisonlab

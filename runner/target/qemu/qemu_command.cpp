@@ -1,0 +1,137 @@
+#include "target/qemu/qemu_command.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace poisonlab {
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void bad_config(const std::string& field, const std::string& expected) {
+  throw UserError("VM configuration: " + field + ": " + expected, kExitBadInput);
+}
+
+bool has_space(const std::string& s) { return s.find_first_of(" \t\n") != std::string::npos; }
+
+uint64_t round_up(uint64_t value, uint64_t unit) { return (value + unit - 1) / unit * unit; }
+
+}  // namespace
+
+void validate_vm_config(const VmConfig& config) {
+  if (config.vm_dir.empty()) bad_config("vm_dir", "expected a folder");
+  if (config.kernel_image.empty()) bad_config("kernel_image", "expected a kernel image path");
+  if (config.initramfs.empty()) bad_config("initramfs", "expected an initramfs path");
+  if (!config.agent_path.is_absolute())
+    bad_config("agent_path", "expected an absolute host path, got '" + config.agent_path.string() + "'");
+  // The kernel command line has no quoting.
+  if (has_space(config.agent_path.string()))
+    bad_config("agent_path", "expected no whitespace (kernel command line), got '" + config.agent_path.string() + "'");
+  // The guest init mounts tmpfs on /tmp and /run, hiding the host's files there.
+  for (const char* hidden : {"/tmp", "/run"}) {
+    auto rel = config.agent_path.lexically_normal().lexically_relative(hidden);
+    if (!rel.empty() && *rel.begin() != "..")
+      bad_config("agent_path", std::string("expected a path outside ") + hidden +
+                                   " (the guest mounts a tmpfs there), got '" + config.agent_path.string() + "'");
+  }
+  if (config.cpus < 1) bad_config("cpus", "expected at least 1, got " + std::to_string(config.cpus));
+  if (config.memory_mib < 128) bad_config("memory_mib", "expected at least 128, got " + std::to_string(config.memory_mib));
+  for (size_t i = 0; i < config.nvdimms.size(); ++i) {
+    const auto& nv = config.nvdimms[i];
+    std::string field = fmt::format("nvdimms[{}]", i);
+    if (nv.size_bytes == 0 || nv.size_bytes % (2 * kMiB) != 0)
+      bad_config(field + ".size_bytes", fmt::format("expected a positive multiple of 2 MiB, got {}", nv.size_bytes));
+    if (nv.label_bytes < 128 * 1024 || nv.label_bytes % 4096 != 0)
+      bad_config(field + ".label_bytes",
+                 fmt::format("expected a multiple of 4 KiB of at least 128 KiB, got {}", nv.label_bytes));
+  }
+}
+
+uint64_t nvdimm_backing_bytes(const NvdimmSpec& nvdimm) { return nvdimm.size_bytes + nvdimm.label_bytes; }
+
+fs::path nvdimm_image_path(const VmConfig& config, size_t index) {
+  return config.vm_dir / fmt::format("nvdimm{}.img", index);
+}
+fs::path serial_log_path(const VmConfig& config) { return config.vm_dir / "serial.log"; }
+fs::path qemu_log_path(const VmConfig& config) { return config.vm_dir / "qemu.log"; }
+fs::path guest_share_path(const VmConfig& config) { return config.vm_dir / "guest"; }
+
+int memory_slots(const VmConfig& config) { return static_cast<int>(config.nvdimms.size()) + 1; }
+
+uint64_t max_memory_mib(const VmConfig& config) {
+  uint64_t bytes = config.memory_mib * kMiB;
+  for (const auto& nv : config.nvdimms) bytes += nvdimm_backing_bytes(nv);
+  return (round_up(bytes, kGiB) + kGiB) / kMiB;
+}
+
+std::string kernel_cmdline(const VmConfig& config) {
+  std::string cmdline = fmt::format("console=ttyS0 quiet panic=-1 poisonlab.agent={} poisonlab.port={}",
+                                    config.agent_path.string(), kAgentPortName);
+  if (!config.extra_cmdline.empty()) cmdline += " " + config.extra_cmdline;
+  return cmdline;
+}
+
+std::string qemu_opt_value(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    out += c;
+    if (c == ',') out += ',';
+  }
+  return out;
+}
+
+namespace {
+
+void add(std::vector<std::string>& argv, std::initializer_list<std::string> args) {
+  argv.insert(argv.end(), args.begin(), args.end());
+}
+
+void add_nvdimms(std::vector<std::string>& argv, const VmConfig& config) {
+  for (size_t i = 0; i < config.nvdimms.size(); ++i) {
+    const auto& nv = config.nvdimms[i];
+    add(argv, {"-object",
+               fmt::format("memory-backend-file,id=nvmem{},share=on,mem-path={},size={}", i,
+                           qemu_opt_value(nvdimm_image_path(config, i).string()), nvdimm_backing_bytes(nv)),
+               "-device", fmt::format("nvdimm,memdev=nvmem{},id=nv{},label-size={}", i, i, nv.label_bytes)});
+  }
+}
+
+void add_host_shares(std::vector<std::string>& argv, const VmConfig& config) {
+  // The host root, read-only: the guest runs the host's tools and the agent.
+  add(argv, {"-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"});
+  // The only folder the guest may write.
+  add(argv, {"-virtfs", fmt::format("local,path={},mount_tag=rundir,security_model=none",
+                                    qemu_opt_value(guest_share_path(config).string()))});
+}
+
+void add_channels(std::vector<std::string>& argv, const VmConfig& config, const QemuSockets& sockets) {
+  add(argv, {"-chardev", fmt::format("file,id=serial0,path={}", qemu_opt_value(serial_log_path(config).string())),
+             "-serial", "chardev:serial0"});
+  add(argv, {"-chardev",
+             fmt::format("socket,id=qmp,path={},server=on,wait=off", qemu_opt_value(sockets.qmp.string())),
+             "-mon", "chardev=qmp,mode=control"});
+  add(argv, {"-device", "virtio-serial-pci", "-chardev",
+             fmt::format("socket,id=agent,path={},server=on,wait=off", qemu_opt_value(sockets.agent.string())),
+             "-device", fmt::format("virtserialport,chardev=agent,name={}", kAgentPortName)});
+}
+
+}  // namespace
+
+std::vector<std::string> build_qemu_command(const VmConfig& config, const QemuSockets& sockets) {
+  std::vector<std::string> argv = {config.qemu_binary.string()};
+  // Intel vendor: QEMU's injected machine checks panic an AMD-vendor guest.
+  add(argv, {"-machine", "pc,nvdimm=on", "-accel", "tcg", "-cpu", "max,vendor=GenuineIntel"});
+  add(argv, {"-smp", std::to_string(config.cpus), "-m",
+             fmt::format("{}M,slots={},maxmem={}M", config.memory_mib, memory_slots(config), max_memory_mib(config))});
+  add_nvdimms(argv, config);
+  add(argv, {"-kernel", config.kernel_image.string(), "-initrd", config.initramfs.string(), "-append",
+             kernel_cmdline(config)});
+  // panic=-1 plus -no-reboot: a guest panic ends QEMU instead of rebooting.
+  add(argv, {"-display", "none", "-no-reboot"});
+  add_host_shares(argv, config);
+  add_channels(argv, config, sockets);
+  return argv;
+}
+
+}  // namespace poisonlab

@@ -1,0 +1,71 @@
+// Bad input reaches the user as a clear error with exit status 2, before
+// anything is fetched or booted.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/process.h"
+
+namespace fs = std::filesystem;
+using poisonlab::run_command;
+
+namespace {
+
+fs::path write_temp(const std::string& name, const std::string& content) {
+  fs::path dir = fs::temp_directory_path() / ("poisonlab-cli-test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << content;
+  return dir / name;
+}
+
+const std::string kValid = R"({"name": "t", "kernels": ["debian-6.12"],
+  "injections": [{"method": "madvise", "offset_pages": 4, "pages": 4}]})";
+
+}  // namespace
+
+TEST(Cli, ValidScenarioChecks) {
+  auto r = run_command({POISONLAB_BINARY, "check", write_temp("ok.json", kValid).string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("debian-6.12/raw/madvise"), std::string::npos) << r.out;
+}
+
+TEST(Cli, UnknownKeyNamesFileAndPointer) {
+  std::string bad = R"({"name": "t", "kernels": ["debian-6.12"],
+    "injections": [{"method": "madvise", "offset_pages": 4, "pages": 4, "pgaes": 2}]})";
+  fs::path file = write_temp("unknown-key.json", bad);
+  auto r = run_command({POISONLAB_BINARY, "run", file.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(file.string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/injections/0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pgaes"), std::string::npos) << r.err;
+}
+
+TEST(Cli, WrongTypeAndRange) {
+  auto r = run_command({POISONLAB_BINARY, "run",
+                        write_temp("range.json", R"({"name": "t", "kernels": ["debian-6.12"], "trials": 0,
+    "injections": [{"method": "madvise", "offset_pages": 4, "pages": 4}]})").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/trials"), std::string::npos) << r.err;
+}
+
+TEST(Cli, InvalidJsonSyntax) {
+  auto r = run_command({POISONLAB_BINARY, "run", write_temp("syntax.json", "{\"name\": ").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("syntax.json"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnknownKernelListsKnownVariants) {
+  auto r = run_command({POISONLAB_BINARY, "run", write_temp("ok2.json", kValid).string(), "--kernel",
+                        "debian-9.9", "--out", (fs::temp_directory_path() / "poisonlab-cli-unknown").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("debian-9.9"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("debian-6.1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("debian-6.12"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingScenarioFile) {
+  auto r = run_command({POISONLAB_BINARY, "run", "/nonexistent/scenario.json"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/scenario.json"), std::string::npos) << r.err;
+}
