@@ -31,11 +31,16 @@ packages=(
 )
 backports_packages=(qemu-system-x86 qemu-utils)
 
-# bookworm-backports: reuse the URI of the machine's configured Debian
-# archive rather than naming a mirror here.
-add_backports() {
+# bookworm-backports (QEMU 10, and the 6.12 kernel that `poisonlab kernel
+# fetch` downloads with apt): reuse the URI of the machine's configured Debian
+# archive rather than naming a mirror here. Sets backports_added=1 when it
+# wrote the source, so the apt lists get refreshed.
+backports_added=0
+ensure_backports_source() {
   local list=/etc/apt/sources.list.d/poisonlab-backports.sources
-  [ -f "$list" ] && return 0
+  if [ -f "$list" ] || grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; then
+    return 0
+  fi
   local uri
   uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
         | grep -v security | grep -oE '(https?|file)://[^ ]+' | grep -E '/debian/?$' | head -n1 || true)
@@ -50,7 +55,7 @@ Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
-  as_root rm -f /var/lib/poisonlab-apt-updated
+  backports_added=1
 }
 
 qemu_is_new_enough() {
@@ -61,17 +66,19 @@ qemu_is_new_enough() {
 }
 
 install_packages() {
+  ensure_backports_source
   local missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
-  if [ ${#missing[@]} -eq 0 ] && qemu_is_new_enough; then
+  if [ ${#missing[@]} -eq 0 ] && qemu_is_new_enough && [ "$backports_added" = 0 ]; then
     return 0
   fi
-  add_backports
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -q
-  [ ${#missing[@]} -gt 0 ] && as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [ ${#missing[@]} -gt 0 ]; then
+    as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
   qemu_is_new_enough || as_root apt-get install -y -q --no-install-recommends -t bookworm-backports "${backports_packages[@]}"
 }
 

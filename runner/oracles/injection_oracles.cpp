@@ -37,9 +37,9 @@ json pfn_disagreements(const PoisonedPage& p, const std::optional<uint64_t>& inj
 
 OracleResult trials_completed(const nlohmann::json& cell_spec, const ObservationRecord& obs) {
   constexpr std::string_view kName = "trials_completed";
-  if (!cell_spec.is_object() || !cell_spec.contains("trials") || !cell_spec["trials"].is_number_unsigned())
-    return make_skip(kName, "the cell does not say how many trials to run");
-  uint64_t wanted = cell_spec["trials"].get<uint64_t>();
+  std::optional<uint64_t> trials = spec_count(cell_spec, "/trials");
+  if (!trials) return make_skip(kName, "the cell does not say how many trials to run");
+  uint64_t wanted = *trials;
   json trial_errors = json::array();
   for (const TrialRecord& t : obs.trials)
     for (const std::string& e : t.errors) trial_errors.push_back({{"trial", t.index}, {"error", e}});

@@ -3,6 +3,7 @@
 // observation and returns pass, fail or skip (its preconditions are absent)
 // with the concrete observed values as evidence.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,11 @@ void to_json(nlohmann::json& j, const OracleResult& r);
 
 OracleResult make_result(std::string_view name, bool passed, nlohmann::json evidence, std::string summary);
 OracleResult make_skip(std::string_view name, std::string summary, nlohmann::json evidence = nullptr);
+
+// A non-negative count in the cell spec at `pointer` ("/trials",
+// "/victims/early_kill"), however it was built: parsed JSON holds unsigned
+// numbers, a spec built in C++ from ints holds signed ones.
+std::optional<uint64_t> spec_count(const nlohmann::json& cell_spec, std::string_view pointer);
 
 // signal_oracles.cpp
 OracleResult early_kill_signalled(const nlohmann::json& cell_spec, const ObservationRecord& obs);

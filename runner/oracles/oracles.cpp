@@ -105,6 +105,7 @@ json judge(const CellIdentity* identity, const json& cell_spec, const json& obse
     cell = errored_cell(identity_fields(identity), "completed", std::string("malformed observation: ") + e.what(),
                         json::array());
   }
+  cell["spec"] = cell_spec;  // with the observation, enough to judge the cell again offline
   cell["observation"] = observation;
   return cell;
 }
@@ -139,6 +140,15 @@ OracleResult make_result(std::string_view name, bool passed, json evidence, std:
 
 OracleResult make_skip(std::string_view name, std::string summary, json evidence) {
   return {std::string(name), std::string(kSkip), std::move(evidence), std::move(summary)};
+}
+
+std::optional<uint64_t> spec_count(const json& cell_spec, std::string_view pointer) {
+  json::json_pointer ptr{std::string(pointer)};
+  if (!cell_spec.is_object() || !cell_spec.contains(ptr)) return std::nullopt;
+  const json& v = cell_spec.at(ptr);
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  return std::nullopt;
 }
 
 }  // namespace oracles

@@ -10,6 +10,7 @@
 //    "notify_path": {"summary": {class: count}, "per_trial": [{"trial", "per_event",
 //                    "summary", "unavailable_probes"}], "trace_enabled"},
 //    "latency": {"revocation_ns": [...], "phases": [...]},   (see latency.h)
+//    "spec": <the cell spec judged against>,
 //    "observation": <the raw observation> | null}
 // verdict is "error" when the observation is missing or malformed or the
 // stack could not be built, "fail" when an oracle fails, else "pass".

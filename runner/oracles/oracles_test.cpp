@@ -346,6 +346,19 @@ TEST(TrialsCompleted, FewerTrialsThanAskedFails) {
   EXPECT_EQ(o["evidence"]["wanted"], 2);
 }
 
+// The runner builds specs from C++ ints (signed JSON numbers); a spec parsed
+// from text holds unsigned ones. Both must count.
+TEST(TrialsCompleted, SignedCountsInSpecAreRead) {
+  json spec = canned::cell_spec();
+  spec["trials"] = static_cast<int>(spec["trials"].get<int64_t>());
+  spec["victims"]["early_kill"] = static_cast<int>(spec["victims"]["early_kill"].get<int64_t>());
+  ASSERT_TRUE(spec["trials"].is_number_integer() && !spec["trials"].is_number_unsigned());
+  json obs = canned::observation();
+  obs["trials"].erase(1);
+  EXPECT_EQ(verdict_of(judge(obs, spec), "trials_completed"), "fail");
+  EXPECT_EQ(verdict_of(judge(canned::observation(), spec), "trials_completed"), "pass");
+}
+
 TEST(TraceDisabled, TraceOraclesSkipAndNotifyPathIsEmpty) {
   json obs = canned::observation();
   obs["trace"] = {{"enabled", false}, {"probes", json::array()}};

@@ -25,9 +25,7 @@ size_t count_role(const ObservationRecord& obs, std::string_view role) {
 
 // victims.<key> of the cell spec, 0 when absent.
 uint64_t victims_asked(const nlohmann::json& cell_spec, const char* key) {
-  if (!cell_spec.is_object() || !cell_spec.contains("victims") || !cell_spec["victims"].is_object()) return 0;
-  const json& n = cell_spec["victims"].value(key, json(0));
-  return n.is_number_unsigned() ? n.get<uint64_t>() : 0;
+  return spec_count(cell_spec, std::string("/victims/") + key).value_or(0);
 }
 
 // Skips when the cell has no victims of a role, fails when it asked for
