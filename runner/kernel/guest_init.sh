@@ -44,6 +44,9 @@ mkdir -p /host/run/poisonlab/out
 # The run directory is written by the guest and read by the host: no cache.
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 rundir /host/run/poisonlab/out \
   || fail "cannot mount 9p tag rundir at /run/poisonlab/out"
+mkdir -p /host/run/poisonlab/agent
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 agentdir /host/run/poisonlab/agent \
+  || fail "cannot mount 9p tag agentdir at /run/poisonlab/agent"
 mount -t debugfs debugfs /host/sys/kernel/debug || say "cannot mount debugfs"
 mount -t tracefs tracefs /host/sys/kernel/tracing || say "cannot mount tracefs"
 printf 'init_start %s\nmodules_loaded %s\n' "$init_start" "$modules_loaded" > /host/run/poisonlab/init-times
@@ -56,9 +59,10 @@ for arg in $(cat /proc/cmdline); do
     poisonlab.port=*) port=${arg#poisonlab.port=} ;;
   esac
 done
-[ -n "$agent" ] || fail "no poisonlab.agent=PATH on the kernel command line"
-case "$agent" in /*) ;; *) fail "poisonlab.agent=$agent is not an absolute path" ;; esac
-[ -f "/host$agent" ] && [ -x "/host$agent" ] || fail "agent $agent is missing or not executable in the host root (the guest has its own /tmp and /run)"
+[ -n "$agent" ] || fail "no poisonlab.agent=NAME on the kernel command line"
+case "$agent" in */*) fail "poisonlab.agent=$agent is not a file name" ;; esac
+agent=/run/poisonlab/agent/$agent
+[ -f "/host$agent" ] && [ -x "/host$agent" ] || fail "agent $agent is missing or not executable (9p tag agentdir)"
 [ -n "$port" ] || fail "no poisonlab.port=NAME on the kernel command line"
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root

@@ -149,7 +149,7 @@ TEST(GuestInit, EmbeddedScriptIsTheSourceFile) {
 TEST(GuestInit, ScriptParsesAndKeepsTheContract) {
   std::string script = kGuestInitScript;
   EXPECT_EQ(script.rfind("#!/bin/busybox sh\n", 0), 0u);
-  for (const char* needle : {"poisonlab.agent=", "poisonlab.port=", "hostroot", "rundir",
+  for (const char* needle : {"poisonlab.agent=", "poisonlab.port=", "hostroot", "rundir", "agentdir",
                              "/host/run/poisonlab/init-times", "init_start", "modules_loaded", "--port",
                              "/proc/sysrq-trigger", "agent exited with status", "tracefs", "debugfs"}) {
     EXPECT_NE(script.find(needle), std::string::npos) << needle;

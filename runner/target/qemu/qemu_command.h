@@ -17,7 +17,7 @@ struct NvdimmSpec {
 struct VmConfig {
   std::filesystem::path vm_dir;  // per-VM folder inside the run directory; everything the VM writes goes here
   std::filesystem::path kernel_image, initramfs;
-  std::filesystem::path agent_path;  // absolute host path of poisonlab-agent (seen in the guest via the read-only 9p root)
+  std::filesystem::path agent_path;  // absolute host path of poisonlab-agent; its folder is shared read-only (9p tag agentdir)
   std::string extra_cmdline;         // appended to the kernel command line
   int cpus = 2;
   uint64_t memory_mib = 2048;
