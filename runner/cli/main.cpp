@@ -72,6 +72,7 @@ void add_inspection_commands(CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::cout << std::unitbuf;  // progress lines reach a pipe or log file as they happen
   CLI::App app{"poisonlab: fault injection and benchmarks for the fs-dax memory-failure path"};
   app.set_version_flag("--version", fmt::format("poisonlab {} ({})", kVersion, kGitSha));
   app.require_subcommand(1);

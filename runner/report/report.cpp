@@ -28,9 +28,16 @@ RunReport::RunReport(std::filesystem::path path, nlohmann::json run_metadata) : 
   write();
 }
 
-void RunReport::add_kernel(nlohmann::json kernel_info) {
+size_t RunReport::add_kernel(nlohmann::json kernel_info) {
   require_object(kernel_info, "kernel info");
   report_["kernels"].push_back(std::move(kernel_info));
+  write();
+  return report_["kernels"].size() - 1;
+}
+
+void RunReport::update_kernel(size_t index, nlohmann::json kernel_info) {
+  require_object(kernel_info, "kernel info");
+  report_["kernels"].at(index) = std::move(kernel_info);
   write();
 }
 

@@ -15,8 +15,10 @@ class RunReport {
   // Writes the initial report (no kernels, no cells) at once.
   RunReport(std::filesystem::path path, nlohmann::json run_metadata);
 
-  // Kernel artifacts and boot phases of one VM, as the run stage gives them.
-  void add_kernel(nlohmann::json kernel_info);
+  // Kernel artifacts and boots, as the run stage gives them; returns the
+  // entry's index for update_kernel (boots are added as they happen).
+  size_t add_kernel(nlohmann::json kernel_info);
+  void update_kernel(size_t index, nlohmann::json kernel_info);
   // A judged cell from the oracle stage; latency statistics are added here.
   void add_cell(nlohmann::json judged_cell);
   // Merges extra (e.g. finished_at, status) into "run".

@@ -14,6 +14,7 @@
 #include "report/summary.h"
 #include "run/run_metadata.h"
 #include "scenario/scenario.h"
+#include "run/agent_requests.h"
 #include "target/qemu/qemu_target.h"
 
 namespace poisonlab {
@@ -97,6 +98,25 @@ std::string describe_cell_line(const json& judged) {
                      judged.value("verdict", "?"), pass, total);
 }
 
+// Requests the agent may make of the host while a cell runs. Only typed
+// requests are served, never raw monitor commands: a guest must not be able
+// to make QEMU write host files.
+json serve_agent_request(Target& target, const json& request) {
+  json reply = {{"type", "reply"}, {"request_id", request.value("request_id", 0)}};
+  try {
+    std::string command = monitor_command_for(request);
+    reply["command"] = command;
+    reply["output"] = target.human_monitor(command);
+    reply["ok"] = true;
+  } catch (const TargetFailure&) {
+    throw;
+  } catch (const UserError& e) {
+    reply["ok"] = false;
+    reply["error"] = e.what();
+  }
+  return reply;
+}
+
 // Runs one cell on a booted VM. TargetFailure propagates: the VM is gone.
 json run_cell(const RunContext& ctx, Target& target, const Cell& cell) {
   target.send({{"type", "run-cell"}, {"cell_id", cell.id}, {"cell", cell.spec}});
@@ -106,10 +126,75 @@ json run_cell(const RunContext& ctx, Target& target, const Cell& cell) {
     std::string type = message.value("type", "");
     if (type == "progress") continue;
     if (message.value("cell_id", "") != cell.id) continue;
+    if (type == "request") {
+      target.send(serve_agent_request(target, message));
+      continue;
+    }
     if (type == "error")
       return judge_failed_cell(identity_of(cell), "agent-error",
                                message.value("stage", "?") + ": " + message.value("message", "?"), "");
     if (type == "cell-result") return judge_cell(identity_of(cell), cell.spec, message.at("observation"));
+  }
+}
+
+VmConfig vm_config(const RunContext& ctx, const KernelArtifacts& artifacts, const fs::path& vm_dir) {
+  VmConfig vm;
+  vm.vm_dir = vm_dir;
+  vm.kernel_image = artifacts.vmlinuz;
+  vm.initramfs = artifacts.initramfs;
+  vm.agent_path = executable_dir() / "poisonlab-agent";
+  vm.cpus = ctx.scenario.vm.cpus;
+  vm.memory_mib = ctx.scenario.vm.memory_mib;
+  for (const auto& nv : ctx.scenario.topology.nvdimms)
+    vm.nvdimms.push_back(NvdimmSpec{static_cast<uint64_t>(nv.size_mib) << 20});
+  return vm;
+}
+
+// One boot of a kernel's VM. The first boot's folder is vm-<kernel>, later
+// ones (after a failed boot, or after a cell that took the VM down) get
+// -<n>; each keeps its own serial log.
+struct VmBoot {
+  fs::path vm_dir;
+  fs::path serial;  // relative to the run directory
+  std::unique_ptr<QemuTarget> target;
+  json record;      // the kernel entry's boots[] item
+};
+
+// Boots until the agent says hello, up to kBootAttempts times: under TCG a
+// boot can stall (e.g. an RCU stall of a starved vCPU) without any fault of
+// the kernel under test. Throws the last TargetFailure when every attempt failed.
+constexpr int kBootAttempts = 2;
+
+VmBoot boot_vm(const RunContext& ctx, const std::string& kernel, const KernelArtifacts& artifacts, int& boot_index,
+               json& kernel_info) {
+  for (int attempt = 1;; ++attempt) {
+    VmBoot boot;
+    boot.vm_dir = ctx.out_dir / (boot_index == 0 ? "vm-" + kernel : fmt::format("vm-{}-{}", kernel, boot_index));
+    ++boot_index;
+    boot.serial = fs::relative(boot.vm_dir / "serial.log", ctx.out_dir);
+    boot.record = {{"vm_dir", fs::relative(boot.vm_dir, ctx.out_dir).string()}, {"serial_log", boot.serial.string()}};
+    boot.target = std::make_unique<QemuTarget>(vm_config(ctx, artifacts, boot.vm_dir));
+    auto started = std::chrono::steady_clock::now();
+    try {
+      boot.target->start();
+      json hello = wait_for_hello(*boot.target, seconds(ctx.scenario.timeouts.boot_s));
+      boot.record["phases"] = boot_phases(hello, seconds_between(started, std::chrono::steady_clock::now()));
+      boot.record["outcome"] = "ready";
+      if (!kernel_info.contains("boot")) {
+        kernel_info["boot"] = boot.record["phases"];
+        kernel_info["guest_kernel_release"] = hello.value("kernel_release", "");
+        kernel_info["target"] = boot.target->describe();
+        kernel_info["serial_log"] = boot.serial.string();
+      }
+      return boot;
+    } catch (const TargetFailure& failure) {
+      boot.record["outcome"] = failure.kind;
+      boot.record["error"] = failure.what();
+      boot.record["serial_tail"] = failure.serial_tail;
+      kernel_info["boots"].push_back(boot.record);
+      ctx.log << fmt::format("boot {} of {} failed ({}): {}\n", attempt, kernel, failure.kind, failure.what());
+      if (attempt >= kBootAttempts) throw;
+    }
   }
 }
 
@@ -125,46 +210,47 @@ void run_kernel(const RunContext& ctx, const std::string& kernel, const std::vec
     add_failed_cells(ctx, cells, 0, "kernel-error", e.what(), "");
     return;
   }
-
-  VmConfig vm;
-  vm.vm_dir = ctx.out_dir / ("vm-" + kernel);
-  vm.kernel_image = artifacts.vmlinuz;
-  vm.initramfs = artifacts.initramfs;
-  vm.agent_path = executable_dir() / "poisonlab-agent";
-  vm.cpus = ctx.scenario.vm.cpus;
-  vm.memory_mib = ctx.scenario.vm.memory_mib;
-  for (const auto& nv : ctx.scenario.topology.nvdimms)
-    vm.nvdimms.push_back(NvdimmSpec{static_cast<uint64_t>(nv.size_mib) << 20});
-
   json kernel_info = artifacts.to_json();
-  QemuTarget target(vm);
+  kernel_info["boots"] = json::array();
+  size_t kernel_index = ctx.report.add_kernel(kernel_info);
+  int boot_index = 0;
   size_t next = 0;
-  fs::path serial = fs::relative(vm.vm_dir / "serial.log", ctx.out_dir);
-  try {
-    auto boot_start = std::chrono::steady_clock::now();
-    target.start();
-    json hello = wait_for_hello(target, seconds(ctx.scenario.timeouts.boot_s));
-    kernel_info["boot"] = boot_phases(hello, seconds_between(boot_start, std::chrono::steady_clock::now()));
-    kernel_info["guest_kernel_release"] = hello.value("kernel_release", "");
-    kernel_info["target"] = target.describe();
-    kernel_info["serial_log"] = serial.string();
-    ctx.report.add_kernel(kernel_info);
-    ctx.log << fmt::format("booted {} in {:.1f} s\n", artifacts.release,
-                           kernel_info["boot"]["qemu_start_to_agent_ready_s"].get<double>());
-    for (; next < cells.size(); ++next) {
-      json judged = run_cell(ctx, target, cells[next]);
-      judged["serial_log"] = serial.string();
-      ctx.report.add_cell(judged);
-      ctx.log << describe_cell_line(judged) << "\n";
-    }
-    target.shutdown(seconds(30));
-  } catch (const TargetFailure& failure) {
-    if (next == 0 && !kernel_info.contains("boot")) {
+  // A cell that takes the VM down (panic, hang) is judged on its own; the
+  // cells after it get a fresh VM.
+  while (next < cells.size()) {
+    VmBoot boot;
+    try {
+      boot = boot_vm(ctx, kernel, artifacts, boot_index, kernel_info);
+    } catch (const TargetFailure& failure) {
       kernel_info["error"] = failure.what();
-      kernel_info["serial_log"] = serial.string();
-      ctx.report.add_kernel(kernel_info);
+      ctx.report.update_kernel(kernel_index, kernel_info);
+      add_failed_cells(ctx, cells, next, "boot-" + failure.kind, failure.what(), failure.serial_tail);
+      return;
     }
-    add_failed_cells(ctx, cells, next, failure.kind, failure.what(), failure.serial_tail);
+    ctx.log << fmt::format("booted {} in {:.1f} s ({})\n", artifacts.release,
+                           boot.record["phases"]["qemu_start_to_agent_ready_s"].get<double>(), boot.record["vm_dir"].get<std::string>());
+    json cell_ids = json::array();
+    try {
+      for (; next < cells.size(); ++next) {
+        cell_ids.push_back(cells[next].id);
+        json judged = run_cell(ctx, *boot.target, cells[next]);
+        judged["serial_log"] = boot.serial.string();
+        ctx.report.add_cell(judged);
+        ctx.log << describe_cell_line(judged) << "\n";
+      }
+      boot.target->shutdown(seconds(30));
+    } catch (const TargetFailure& failure) {
+      json judged = judge_failed_cell(identity_of(cells[next]), failure.kind, failure.what(), failure.serial_tail);
+      judged["serial_log"] = boot.serial.string();
+      ctx.report.add_cell(judged);
+      ctx.log << fmt::format("cell {}: {} ({}); booting a new VM for the cells after it\n", cells[next].id,
+                             failure.kind, failure.what());
+      boot.record["ended_by"] = failure.kind;
+      ++next;
+    }
+    boot.record["cells"] = cell_ids;
+    kernel_info["boots"].push_back(boot.record);
+    ctx.report.update_kernel(kernel_index, kernel_info);
   }
 }
 

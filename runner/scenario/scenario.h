@@ -59,7 +59,7 @@ struct InjectionSpec {
 };
 
 struct Timeouts {
-  int boot_s = 300;
+  int boot_s = 120;
   int progress_s = 120;
   bool operator==(const Timeouts&) const = default;
 };

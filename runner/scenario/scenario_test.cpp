@@ -77,7 +77,7 @@ TEST(Scenario, MinimalGetsDocumentedDefaults) {
   EXPECT_EQ(s.trials, 3);
   EXPECT_TRUE(s.trace);
   EXPECT_TRUE(s.reaccess);
-  EXPECT_EQ(s.timeouts, (Timeouts{300, 120}));
+  EXPECT_EQ(s.timeouts, (Timeouts{120, 120}));
 }
 
 TEST(Scenario, ReadsEveryField) {

@@ -80,6 +80,7 @@ TEST(QemuCommand, HostRootIsReadOnlyAndRundirIsTheGuestFolder) {
   auto argv = build_qemu_command(sample_config(), sample_sockets());
   EXPECT_THAT(values_of(argv, "-virtfs"),
               ElementsAre("local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
+                          "local,path=/opt/pl,mount_tag=agentdir,security_model=none,readonly=on",
                           "local,path=/runs/r1/vm0/guest,mount_tag=rundir,security_model=none"));
 }
 
