@@ -26,7 +26,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(
   build-essential cmake pkg-config git ca-certificates
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  fio ndctl xfsprogs dmsetup linux-perf busybox-static cpio kmod xz-utils zstd
+  fio ndctl xfsprogs e2fsprogs dmsetup linux-perf busybox-static cpio kmod xz-utils zstd
   util-linux procps
 )
 backports_packages=(qemu-system-x86 qemu-utils)

@@ -1,17 +1,25 @@
 #include "agent/cell_runner.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <map>
+#include <set>
 
+#include <fmt/format.h>
+
+#include "agent/aim.h"
+#include "agent/btf_enum.h"
 #include "agent/clock.h"
-#include "agent/inject.h"
 #include "agent/kernel_pfns.h"
 #include "agent/kmsg.h"
 #include "agent/pagemap.h"
 #include "agent/stack.h"
+#include "agent/sysfs.h"
 #include "agent/trial_file.h"
 #include "agent/victims.h"
+#include "common/unique_fd.h"
 
 namespace poisonlab::agent {
 namespace {
@@ -19,81 +27,14 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-constexpr uint64_t kPageSize = 4096;
-constexpr uint64_t kPmdSize = 2ull << 20;
 constexpr milliseconds kReadyTimeout{15000};
 constexpr milliseconds kReaccessTimeout{3000};
 constexpr milliseconds kExitTimeout{3000};
+constexpr uint64_t kPmdSize = 2ull << 20;
 
 template <typename T>
 json opt(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
-}
-
-struct PageAddress {
-  uint64_t file_page = 0;
-  std::optional<uint64_t> fs_device_offset;
-  std::optional<uint64_t> pmem_offset;
-  std::optional<uint64_t> phys_addr;
-  std::optional<uint64_t> pfn_computed;
-  std::optional<uint64_t> pfn_pagemap;
-  std::optional<uint64_t> pfn_kernel;
-  std::optional<std::string> kernel_recovery;
-  json to_json() const {
-    return {{"file_page", file_page},         {"fs_device_offset", opt(fs_device_offset)},
-            {"pmem_offset", opt(pmem_offset)}, {"phys_addr", opt(phys_addr)},
-            {"pfn_computed", opt(pfn_computed)}, {"pfn_pagemap", opt(pfn_pagemap)},
-            {"pfn_kernel", opt(pfn_kernel)},   {"kernel_recovery", opt(kernel_recovery)}};
-  }
-};
-
-// file page -> fs_device offset -> pmem offset -> pfn.
-std::vector<PageAddress> locate_pages(const CellSpec& spec, const TrialFile& file, const Stack& stack,
-                                      std::vector<std::string>& errors) {
-  std::vector<PageAddress> pages;
-  for (uint64_t p = spec.offset_pages; p < spec.offset_pages + spec.pages; ++p) {
-    PageAddress a;
-    a.file_page = p;
-    a.fs_device_offset = device_offset_of(file.extents, p * kPageSize);
-    if (!a.fs_device_offset) errors.push_back("FIEMAP gives no location for file page " + std::to_string(p));
-    if (a.fs_device_offset) a.pmem_offset = stack.pmem_offset_of(*a.fs_device_offset);
-    if (a.fs_device_offset && !a.pmem_offset)
-      errors.push_back("dm table does not map fs_device offset " + std::to_string(*a.fs_device_offset));
-    if (a.pmem_offset) {
-      a.phys_addr = physical_address_of(stack.ns().layout(), *a.pmem_offset);
-      a.pfn_computed = pfn_of(stack.ns().layout(), *a.pmem_offset);
-    }
-    pages.push_back(a);
-  }
-  return pages;
-}
-
-// pagemap entries of the poisoned pages a victim maps.
-json pagemap_of(const VictimGroup& victims, size_t i, const std::vector<PageAddress>& pages,
-                std::vector<std::string>& errors, const char* when) {
-  json out = json::array();
-  const VictimPlan& plan = victims.plan(i);
-  if (!victims.ready(i)) return out;
-  for (const auto& page : pages) {
-    if (!plan.maps_page(page.file_page)) continue;
-    uint64_t vaddr = victims.map_addr(i) + (page.file_page - plan.map_offset_pages) * kPageSize;
-    try {
-      PagemapEntry e = decode_pagemap(read_pagemap(victims.pid(i), vaddr, 1)[0]);
-      out.push_back({{"file_page", page.file_page}, {"present", e.present}, {"pfn", opt(e.pfn)}, {"raw", e.raw}});
-    } catch (const std::exception& ex) {
-      errors.push_back(std::string("pagemap ") + when + " of " + plan.id + ": " + ex.what());
-      out.push_back({{"file_page", page.file_page}, {"present", nullptr}, {"pfn", nullptr}, {"raw", nullptr}});
-    }
-  }
-  return out;
-}
-
-// The page a victim re-accesses: the first poisoned page it maps, else its
-// own first page (a neighbour).
-uint64_t reaccess_page(const VictimPlan& plan, const std::vector<PageAddress>& pages) {
-  for (const auto& p : pages)
-    if (plan.maps_page(p.file_page)) return p.file_page;
-  return plan.map_offset_pages;
 }
 
 json signals_json(const std::vector<SignalRecord>& signals) {
@@ -104,59 +45,41 @@ json signals_json(const std::vector<SignalRecord>& signals) {
   return out;
 }
 
-void attribute_kernel_pfns(const CellSpec& spec, std::vector<PageAddress>& pages, const InjectionResult& inj,
-                           const std::vector<std::string>& trial_log, const VictimGroup& victims,
-                           std::optional<size_t> injector) {
-  std::map<uint64_t, uint64_t> by_page;
-  if (spec.method == "madvise" && injector && victims.ready(*injector)) {
-    const VictimPlan& p = victims.plan(*injector);
-    by_page = madvise_pfns_by_file_page(trial_log, {victims.map_addr(*injector), p.map_offset_pages, p.map_pages,
-                                                    kPageSize});
-  } else if (spec.method == "hwpoison-pfn") {
-    for (const auto& step : inj.steps)
-      if (auto pfn = hwpoison_inject_pfn(step.kernel_log)) by_page.emplace(step.file_page, *pfn);
+std::vector<std::string> badblocks_lines(const std::string& disk) {
+  std::vector<std::string> lines;
+  std::string text = read_attr("/sys/block/" + disk + "/badblocks").value_or("");
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) lines.push_back(text.substr(start, end - start));
+    start = end + 1;
   }
-  for (auto& page : pages) {
-    if (auto it = by_page.find(page.file_page); it != by_page.end()) page.pfn_kernel = it->second;
-    if (page.pfn_kernel) page.kernel_recovery = recovery_action_for(trial_log, *page.pfn_kernel);
-  }
+  return lines;
 }
 
-json victim_json(const VictimGroup& victims, size_t i, const json& before, const json& after,
-                 const ReaccessResult& reaccess, const ExitInfo& exit) {
-  const VictimPlan& p = victims.plan(i);
-  // Files under 2 MiB cannot be PMD-mapped; larger ones might be: unknown.
-  json shift = p.map_pages * kPageSize < kPmdSize ? json(12) : json(nullptr);
-  return {{"id", p.id},
-          {"role", role_name(p.role)},
-          {"pid", victims.pid(i)},
-          {"map_addr", victims.map_addr(i)},
-          {"map_offset_pages", p.map_offset_pages},
-          {"map_pages", p.map_pages},
-          {"mapping_page_shift", shift},
-          {"mce_kill_policy", p.early_kill() ? "early" : "late"},
-          {"signals", signals_json(victims.signals(i))},
-          {"pagemap_before", before},
-          {"pagemap_after", after},
-          {"reaccess", reaccess.to_json()},
-          {"exit", exit.to_json()}};
+json badblocks_of(const Stack& stack) {
+  json out = json::object();
+  for (const auto& d : stack.map().disks()) out[d.name] = badblocks_lines(d.name);
+  return out;
 }
 
 // One trial, step by step. If a step throws, run() still reports what was
 // observed up to then, with the reason in errors.
 class Trial {
  public:
-  Trial(const CellSpec& spec, int index, Stack& stack, TraceSession* trace, KmsgLog& kmsg)
-      : spec_(spec), index_(index), stack_(stack), trace_(trace), kmsg_(kmsg) {}
+  Trial(const CellSpec& spec, int index, Stack& stack, const CellContext& ctx, KmsgLog& kmsg)
+      : spec_(spec), index_(index), stack_(stack), ctx_(ctx), kmsg_(kmsg) {}
 
   json run() {
     kmark_ = kmsg_.mark();
-    if (trace_) trace_->clear();
+    if (ctx_.trace) ctx_.trace->clear();
     start_ns_ = phase_start_ = monotonic_ns();
     try {
-      create_file();
+      aim_ = aim_trial(spec_, stack_, index_, errors_);
+      end_phase("aim");
       start_victims();
-      record_pagemaps_before();
+      record_before();
       inject_poison();
       observe_aftermath();
       finish_victims();
@@ -168,6 +91,8 @@ class Trial {
     return to_json();
   }
 
+  bool device_hung() const { return injection_ && injection_->hung(); }
+
  private:
   void end_phase(const char* name) {
     uint64_t now = monotonic_ns();
@@ -175,50 +100,157 @@ class Trial {
     phase_start_ = now;
   }
 
-  void create_file() {
-    TrialFile file = create_trial_file(stack_.mount_point() / ("t" + std::to_string(index_) + "-victim"),
-                                       spec_.file_pages, kPageSize);
-    file_json_ = file.to_json();
-    file_path_ = file.path;
-    if (!file.dax.value_or(false)) errors_.push_back("trial file has no STATX_ATTR_DAX");
-    pages_ = locate_pages(spec_, file, stack_, errors_);
-    end_phase("file");
+  // File pages of `file` lying on a poison unit (through FIEMAP, so a
+  // reflinked sharer has the victim's pages).
+  std::set<uint64_t> poisoned_pages(const std::string& file) const {
+    std::set<uint64_t> pages;
+    auto maps = aim_->files.maps();
+    for (const auto& u : aim_->units) {
+      if (!u.fs_offset) continue;
+      for (const auto& o : address::owners_of(maps, *u.fs_offset))
+        if (o.file == file) pages.insert(o.offset / address::kPageSize);
+    }
+    return pages;
   }
 
   void start_victims() {
-    victims_ = std::make_unique<VictimGroup>(plan_victims(spec_, errors_), file_path_, kPageSize);
+    victims_ = std::make_unique<VictimGroup>(plan_victims(spec_, aim_->layout, errors_), address::kPageSize);
     victims_->wait_ready(kReadyTimeout, errors_);
     for (size_t i = 0; i < victims_->size(); ++i)
       if (victims_->plan(i).role == Role::kInjector) injector_ = i;
+      else if (victims_->plan(i).role == Role::kConsumer) consumer_ = i;
+    // Kept apart from the victims, which are gone when the report is written.
+    if (injector_ && victims_->ready(*injector_)) {
+      const VictimPlan& p = victims_->plan(*injector_);
+      injector_window_ = MappingWindow{victims_->map_addr(*injector_), p.map_offset_pages, p.map_pages, address::kPageSize};
+    }
     end_phase("victims_ready");
   }
 
-  void record_pagemaps_before() {
+  // pagemap of the poisoned pages a victim maps; a neighbour's whole mapping.
+  json pagemap_of(size_t i, const char* when) {
+    json out = json::array();
+    const VictimPlan& plan = victims_->plan(i);
+    if (!victims_->ready(i)) return out;
+    std::set<uint64_t> pages = poisoned_pages(plan.file);
+    // A neighbour must keep every page; an unbind takes every page away.
+    if (plan.role == Role::kNeighbour || spec_.method == "unbind")
+      for (uint64_t p = plan.map_offset_pages; p < plan.map_offset_pages + plan.map_pages; ++p) pages.insert(p);
+    for (uint64_t page : pages) {
+      if (!plan.maps_page(page)) continue;
+      uint64_t vaddr = victims_->map_addr(i) + (page - plan.map_offset_pages) * address::kPageSize;
+      try {
+        PagemapEntry e = decode_pagemap(read_pagemap(victims_->pid(i), vaddr, 1)[0]);
+        out.push_back({{"file_page", page}, {"present", e.present}, {"pfn", opt(e.pfn)}, {"raw", e.raw}});
+      } catch (const std::exception& ex) {
+        errors_.push_back(std::string("pagemap ") + when + " of " + plan.id + ": " + ex.what());
+        out.push_back({{"file_page", page}, {"present", nullptr}, {"pfn", nullptr}, {"raw", nullptr}});
+      }
+    }
+    return out;
+  }
+
+  // Checksums of every window page of the victim and its sharers; pages
+  // known to be poisoned are not read after the injection.
+  json checksums(bool after) {
+    json out = json::object();
+    for (const auto& f : aim_->files.files) {
+      if (f.role == "filler") continue;
+      std::set<uint64_t> skip = after ? poisoned_pages(f.id) : std::set<uint64_t>{};
+      UniqueFd fd(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
+      json pages = json::object();
+      for (uint64_t p = aim_->layout.window_first; p < aim_->layout.window_first + aim_->layout.window_pages; ++p) {
+        if (skip.count(p)) continue;
+        PageRead r = fd ? read_page(fd.get(), p) : PageRead{std::nullopt, -1, errno, false};
+        pages[std::to_string(p)] = r.checksum ? json(fmt::format("{:016x}", *r.checksum))
+                                              : json(fmt::format("error: {}", r.err ? strerror(r.err) : "short read"));
+      }
+      out[f.id] = pages;
+    }
+    return out;
+  }
+
+  void record_before() {
     before_.resize(victims_->size());
     for (size_t i = 0; i < victims_->size(); ++i) {
-      before_[i] = pagemap_of(*victims_, i, pages_, errors_, "before");
-      // pfn_pagemap: the first victim (in plan order) that has the page present.
+      before_[i] = pagemap_of(i, "before");
+      if (victims_->plan(i).file != "victim") continue;
       for (const auto& e : before_[i])
-        for (auto& page : pages_)
-          if (page.file_page == e["file_page"] && !page.pfn_pagemap && e["pfn"].is_number())
-            page.pfn_pagemap = e["pfn"].get<uint64_t>();
+        for (auto& u : aim_->units)
+          if (u.file_page && *u.file_page == e["file_page"] && !pfn_pagemap_.count(*u.file_page) && e["pfn"].is_number())
+            pfn_pagemap_[*u.file_page] = e["pfn"].get<uint64_t>();
     }
-    end_phase("pagemap_before");
+    checksums_before_ = checksums(false);
+    badblocks_before_ = badblocks_of(stack_);
+    end_phase("before");
   }
 
   void inject_poison() {
-    std::vector<PoisonTarget> targets;
-    for (const auto& p : pages_) targets.push_back({p.file_page, p.pfn_computed});
-    injection_ = inject(spec_, targets, *victims_, injector_, kmsg_);
+    injection_ = inject({spec_, stack_, *aim_, *victims_, injector_, consumer_, kmsg_, ctx_.host});
     end_phase("inject");
+  }
+
+  // What a file's poisoned pages give to pread(2) after the injection.
+  json pread_probes() {
+    json out = json::array();
+    for (const auto& f : aim_->files.files) {
+      UniqueFd fd(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
+      for (uint64_t p : poisoned_pages(f.id)) {
+        PageRead r = fd ? read_page(fd.get(), p) : PageRead{std::nullopt, -1, errno, false};
+        out.push_back({{"file", f.id}, {"file_page", p}, {"bytes", r.bytes}, {"errno", r.err},
+                       {"error", r.err ? json(strerror(r.err)) : json(nullptr)}, {"pattern_ok", r.pattern_ok}});
+      }
+    }
+    return out;
+  }
+
+  // Whether the file system still takes a new file (a shut-down XFS says EIO).
+  json fs_write_probe() {
+    auto path = stack_.mount_point() / fmt::format("t{}-probe", index_);
+    UniqueFd fd(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
+    int err = 0;
+    std::vector<char> page(address::kPageSize, 'p');
+    if (!fd || ::write(fd.get(), page.data(), page.size()) != static_cast<ssize_t>(page.size()) || ::fsync(fd.get()) != 0)
+      err = errno;
+    return {{"path", path.string()}, {"ok", err == 0}, {"errno", err}, {"error", err ? json(strerror(err)) : json(nullptr)}};
+  }
+
+  uint64_t reaccess_page(const VictimPlan& plan) const {
+    for (uint64_t p : poisoned_pages(plan.file))
+      if (plan.maps_page(p)) return p;
+    return plan.map_offset_pages;
+  }
+
+  json soft_offline_probe() {
+    if (index_ != 0 || !spec_.soft_offline) return nullptr;
+    std::set<uint64_t> poisoned = poisoned_pages("victim");
+    for (size_t i = 0; i < victims_->size(); ++i) {
+      const VictimPlan& plan = victims_->plan(i);
+      if (plan.file != "victim" || plan.role == Role::kInjector || !victims_->ready(i)) continue;
+      for (uint64_t p = plan.map_offset_pages; p < plan.map_offset_pages + plan.map_pages; ++p) {
+        if (poisoned.count(p)) continue;
+        MadviseReply r = victims_->madvise_soft_offline(i, p, kReaccessTimeout);
+        return {{"victim", plan.id}, {"file_page", p}, {"replied", r.replied}, {"ret", r.ret}, {"errno", r.err},
+                {"error", r.ret != 0 && r.err ? json(strerror(r.err)) : json(nullptr)}};
+      }
+    }
+    return {{"error", "no running victim maps a page outside the poisoned range"}};
   }
 
   void observe_aftermath() {
     after_.resize(victims_->size());
-    for (size_t i = 0; i < victims_->size(); ++i) after_[i] = pagemap_of(*victims_, i, pages_, errors_, "after");
+    for (size_t i = 0; i < victims_->size(); ++i) after_[i] = pagemap_of(i, "after");
     reaccess_.resize(victims_->size());
-    for (size_t i = 0; i < victims_->size() && spec_.reaccess; ++i)
-      reaccess_[i] = victims_->reaccess(i, reaccess_page(victims_->plan(i), pages_), kReaccessTimeout);
+    if (!device_hung())
+      for (size_t i = 0; i < victims_->size() && spec_.reaccess; ++i)
+        reaccess_[i] = victims_->reaccess(i, reaccess_page(victims_->plan(i)), kReaccessTimeout);
+    badblocks_after_ = badblocks_of(stack_);
+    if (!device_hung()) {
+      pread_ = pread_probes();
+      checksums_after_ = checksums(true);
+      fs_probe_ = fs_write_probe();
+      soft_offline_ = soft_offline_probe();
+    }
     end_phase("after");
   }
 
@@ -230,32 +262,88 @@ class Trial {
     }
   }
 
+  json victim_json(size_t i, const ExitInfo& exit) {
+    const VictimPlan& p = victims_->plan(i);
+    // Mappings under 2 MiB cannot be PMD-mapped; larger ones might be: unknown.
+    json shift = p.map_pages * address::kPageSize < kPmdSize ? json(12) : json(nullptr);
+    return {{"id", p.id},
+            {"role", role_name(p.role)},
+            {"file", p.file},
+            {"pid", victims_->pid(i)},
+            {"map_addr", victims_->map_addr(i)},
+            {"map_offset_pages", p.map_offset_pages},
+            {"map_pages", p.map_pages},
+            {"mapping_page_shift", shift},
+            {"mce_kill_policy", p.early_kill() ? "early" : "late"},
+            {"signals", signals_json(victims_->signals(i))},
+            {"pagemap_before", before_[i]},
+            {"pagemap_after", after_[i]},
+            {"reaccess", reaccess_[i].to_json()},
+            {"exit", exit.to_json()}};
+  }
+
   void finish_victims() {
     before_.resize(victims_->size());
     after_.resize(victims_->size());
     reaccess_.resize(victims_->size());
-    for (size_t i = 0; i < victims_->size(); ++i) {
-      ExitInfo exit = victims_->finish(i, kExitTimeout);
-      victims_json_.push_back(victim_json(*victims_, i, before_[i], after_[i], reaccess_[i], exit));
-    }
-    if (injection_) attribute_kernel_pfns(spec_, pages_, *injection_, kmsg_.since(kmark_), *victims_, injector_);
+    for (size_t i = 0; i < victims_->size(); ++i) victims_json_.push_back(victim_json(i, victims_->finish(i, kExitTimeout)));
     end_phase("exit");
   }
 
+  // pfn_kernel: the pfn the kernel names for a unit (madvise: from the
+  // injector's virtual address; otherwise the unit's pfn if the kernel's
+  // "Memory failure: <pfn>:" or hwpoison-inject line names it).
+  json units_json() {
+    std::vector<std::string> log = kmsg_.since(kmark_);
+    std::map<uint64_t, uint64_t> madvised;
+    if (spec_.method == "madvise" && injector_window_) madvised = madvise_pfns_by_file_page(log, *injector_window_);
+    json out = json::array();
+    for (size_t i = 0; aim_ && i < aim_->units.size(); ++i) {
+      const PoisonUnit& u = aim_->units[i];
+      json j = u.to_json();
+      j["index"] = i;
+      std::optional<uint64_t> pagemap, kernel;
+      if (u.file_page && pfn_pagemap_.count(*u.file_page)) pagemap = pfn_pagemap_[*u.file_page];
+      if (spec_.method == "madvise") {
+        if (u.file_page && madvised.count(*u.file_page)) kernel = madvised[*u.file_page];
+      } else if (recovery_action_for(log, u.pfn) || (spec_.method == "hwpoison-pfn" && step_pfn(i) == u.pfn)) {
+        kernel = u.pfn;
+      }
+      j["pfn_pagemap"] = opt(pagemap);
+      j["pfn_kernel"] = opt(kernel);
+      j["kernel_recovery"] = opt(recovery_action_for(log, kernel.value_or(u.pfn)));
+      out.push_back(j);
+    }
+    return out;
+  }
+
+  std::optional<uint64_t> step_pfn(size_t unit) const {
+    if (!injection_) return std::nullopt;
+    for (const auto& s : injection_->steps)
+      if (s.first_unit == unit && s.units == 1) return hwpoison_inject_pfn(s.kernel_log);
+    return std::nullopt;
+  }
+
   json to_json() {
-    json pages = json::array();
-    for (const auto& p : pages_) pages.push_back(p.to_json());
     json trial{{"index", index_},
-               {"file", file_json_},
-               {"page_size", kPageSize},
-               {"range", {{"offset_pages", spec_.offset_pages}, {"pages", spec_.pages}}},
-               {"pages", pages},
+               {"files", aim_ ? aim_->files.to_json() : json::array()},
+               {"target", aim_ ? aim_->target : json(nullptr)},
+               {"window", aim_ ? json{{"file", "victim"}, {"first_page", aim_->layout.window_first},
+                                      {"pages", aim_->layout.window_pages}}
+                               : json(nullptr)},
+               {"page_size", address::kPageSize},
+               {"units", units_json()},
                {"injection", injection_ ? injection_->to_json() : json(nullptr)},
                {"victims", victims_json_},
+               {"checksums", {{"before", checksums_before_}, {"after", checksums_after_}}},
+               {"pread", pread_},
+               {"badblocks", {{"before", badblocks_before_}, {"after", badblocks_after_}}},
+               {"fs_write_probe", fs_probe_},
+               {"soft_offline", soft_offline_},
                {"kernel_log", kmsg_.since(kmark_)}};
     json events = json::array();
-    if (trace_)
-      for (const auto& e : trace_->read(errors_)) events.push_back(e);
+    if (ctx_.trace)
+      for (const auto& e : ctx_.trace->read(errors_)) events.push_back(e);
     trial["trace_events"] = events;
     end_phase("trace_read");
     trial["errors"] = errors_;
@@ -268,54 +356,110 @@ class Trial {
   const CellSpec& spec_;
   int index_;
   Stack& stack_;
-  TraceSession* trace_;
+  const CellContext& ctx_;
   KmsgLog& kmsg_;
   size_t kmark_ = 0;
   uint64_t start_ns_ = 0;
   uint64_t phase_start_ = 0;
   json phases_ = json::object();
   std::vector<std::string> errors_;
-  json file_json_ = nullptr;
-  std::filesystem::path file_path_;
-  std::vector<PageAddress> pages_;
+  std::optional<Aim> aim_;
+  std::map<uint64_t, uint64_t> pfn_pagemap_;
   std::unique_ptr<VictimGroup> victims_;
-  std::optional<size_t> injector_;
+  std::optional<size_t> injector_, consumer_;
+  std::optional<MappingWindow> injector_window_;
   std::vector<json> before_, after_;
   std::vector<ReaccessResult> reaccess_;
   std::optional<InjectionResult> injection_;
   json victims_json_ = json::array();
+  json checksums_before_ = json::object(), checksums_after_ = json::object();
+  json pread_ = json::array();
+  json badblocks_before_ = json::object(), badblocks_after_ = json::object();
+  json fs_probe_ = nullptr, soft_offline_ = nullptr;
 };
+
+// The running kernel's enum mf_flags (BTF), to decode the flags the trace
+// records by name.
+json kernel_enums() {
+  json out = json::object();
+  try {
+    if (auto e = read_btf_enum("/sys/kernel/btf/vmlinux", "mf_flags")) out["mf_flags"] = *e;
+  } catch (const std::exception& e) {
+    out["error"] = e.what();
+  }
+  return out;
+}
+
+// The kernel's taint mask; bit 7 (D) is set once the kernel has oopsed.
+uint64_t kernel_taint() {
+  try {
+    return parse_u64(read_attr("/proc/sys/kernel/tainted").value_or("0"));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+constexpr uint64_t kTaintDie = 1u << 7;
 
 }  // namespace
 
-json run_cell(const CellSpec& spec, TraceSession* trace, const ProgressFn& progress) {
+json run_cell(const CellSpec& spec, const CellContext& ctx) {
   uint64_t started = monotonic_ns();
+  uint64_t taint_before = kernel_taint();
   KmsgLog kmsg;
-  progress("stack", std::nullopt);
-  std::unique_ptr<Stack> stack = Stack::build(spec);
-  TraceSession* active_trace = spec.trace && trace && trace->usable() ? trace : nullptr;
-  if (active_trace) active_trace->set_enabled(true);
-  json trials = json::array();
-  if (stack->ok()) {
-    for (int t = 0; t < spec.trials; ++t) {
-      progress("trial", t);
-      trials.push_back(Trial(spec, t, *stack, active_trace, kmsg).run());
-    }
+  TraceSession* trace = spec.trace && ctx.trace && ctx.trace->usable() ? ctx.trace : nullptr;
+  CellContext trial_ctx = ctx;
+  trial_ctx.trace = trace;
+  // Unbind takes the namespace away: each trial gets a stack of its own.
+  const bool stack_per_trial = spec.method == "unbind";
+  json stacks = json::array(), teardowns = json::array(), trials = json::array();
+  std::optional<std::string> unusable;
+  for (int t = 0; t < spec.trials && !unusable;) {
+    ctx.progress("stack", std::nullopt);
+    std::unique_ptr<Stack> stack = Stack::build(spec);
+    stacks.push_back(stack->to_json());
+    if (trace) trace->set_enabled(true);
+    bool stack_ok = stack->ok();
+    do {
+      if (!stack_ok) break;
+      ctx.progress("trial", t);
+      Trial trial(spec, t, *stack, trial_ctx, kmsg);
+      trials.push_back(trial.run());
+      if (trial.device_hung()) unusable = "the unbind of trial " + std::to_string(t) + " did not return";
+      ++t;
+    } while (!stack_per_trial && t < spec.trials && !unusable);
+    if (trace) trace->set_enabled(false);
+    ctx.progress("teardown", std::nullopt);
+    // A wedged device can block unmount and fsck for good: leave it.
+    teardowns.push_back(unusable ? json{{"skipped", *unusable}} : stack->teardown());
+    if (unusable) stack.release();  // no destructor: it would tear down
+    if (!stack_ok) break;
   }
-  progress("teardown", std::nullopt);
-  if (active_trace) active_trace->set_enabled(false);
-  json teardown = stack->teardown();
-  json trace_json = trace ? trace->to_json(spec.trace)
-                          : json{{"enabled", false}, {"probes", json::array()}, {"error", nullptr}};
+  json observation{{"stack", stacks.empty() ? json(nullptr) : stacks.front()},
+                   {"trace", ctx.trace ? ctx.trace->to_json(spec.trace)
+                                       : json{{"enabled", false}, {"probes", json::array()}, {"error", nullptr}}},
+                   {"kernel_enums", kernel_enums()},
+                   {"trials", trials},
+                   {"teardown", teardowns.empty() ? json(nullptr) : teardowns.back()},
+                   {"started_ns", started}};
+  if (stack_per_trial) {
+    observation["stacks"] = stacks;
+    observation["teardowns"] = teardowns;
+  }
+  for (const auto& td : teardowns) {
+    json regions = td.value("region_badblocks", json::object());
+    for (const auto& [region, lines] : regions.items())
+      if (!lines.empty() && !unusable) unusable = "media errors remain in " + region + "'s badblocks: " + lines.dump();
+  }
+  uint64_t taint_after = kernel_taint();
+  if ((taint_after & kTaintDie) && !(taint_before & kTaintDie) && !unusable)
+    unusable = "the kernel oopsed during the cell (taint D): locks it held may never be released";
+  observation["kernel_taint"] = {{"before", taint_before}, {"after", taint_after}};
+  observation["vm_unusable"] = opt(unusable);
   kmsg.read_new();
-  return json{{"stack", stack->to_json()},
-              {"trace", trace_json},
-              {"trials", trials},
-              {"teardown", teardown},
-              {"kernel_log", kmsg.all()},
-              {"kernel_log_clock", "printk"},  // local_clock, not CLOCK_MONOTONIC
-              {"started_ns", started},
-              {"finished_ns", monotonic_ns()}};
+  observation["kernel_log"] = kmsg.all();
+  observation["kernel_log_clock"] = "printk";  // local_clock, not CLOCK_MONOTONIC
+  observation["finished_ns"] = monotonic_ns();
+  return observation;
 }
 
 }  // namespace poisonlab::agent

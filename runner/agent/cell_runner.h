@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/cell_spec.h"
+#include "agent/inject.h"
 #include "agent/tracefs.h"
 
 namespace poisonlab::agent {
@@ -15,9 +16,15 @@ namespace poisonlab::agent {
 // Called at each stage change ("stack", "trial" with its index, "teardown").
 using ProgressFn = std::function<void(const std::string& stage, std::optional<int> trial)>;
 
-// trace may be null (no tracing wanted or possible). Throws only on agent
-// bugs or when /dev/kmsg cannot be opened; a stack that cannot be built is
-// reported in the observation (stack.ok = false, no trials).
-nlohmann::json run_cell(const CellSpec& spec, TraceSession* trace, const ProgressFn& progress);
+struct CellContext {
+  TraceSession* trace = nullptr;  // null: no tracing wanted or possible
+  ProgressFn progress;
+  HostRequestFn host;  // host-side actions (mce); throws when there is no runner
+};
+
+// Throws only on agent bugs or when /dev/kmsg cannot be opened; a stack
+// that cannot be built is reported in the observation (stack.ok = false, no
+// trials).
+nlohmann::json run_cell(const CellSpec& spec, const CellContext& ctx);
 
 }  // namespace poisonlab::agent

@@ -83,44 +83,95 @@ class Reader {
 
 }  // namespace
 
+namespace {
+
+TargetSpec parse_target(Reader& r, const json& inj, const CellSpec& s) {
+  const json& t = r.object(inj, "target", "/injection", true);
+  const std::string at = "/injection/target";
+  TargetSpec target;
+  target.space = r.string(t, "space", at, "", {"file", "device", "physical", "metadata", "free", "namespace"});
+  if (target.space == "file") {
+    target.straddle = r.string(t, "straddle", at, "", {"", "extent-boundary", "stripe-chunk", "concat-seam"});
+    if (target.straddle.empty()) target.offset_pages = r.number(t, "offset_pages", at, 0, 0, 65535, true);
+    if (target.straddle == "stripe-chunk" && s.stack_type != "dm-stripe") r.fail(at + "/straddle", "a dm-stripe stack");
+    if (target.straddle == "concat-seam" && s.stack_type != "dm-concat") r.fail(at + "/straddle", "a dm-concat stack");
+  } else if (target.space == "device") {
+    target.sector = r.number(t, "sector", at, 0, 0, 1ull << 40, true);
+    if (target.sector % 8) r.fail(at + "/sector", "a multiple of 8 (a 4 KiB page)");
+  } else if (target.space == "physical") {
+    target.address = r.number(t, "address", at, 0, 0, 1ull << 52, true);
+    if (target.address % 4096) r.fail(at + "/address", "a multiple of 4096");
+  } else if (target.space == "metadata") {
+    target.structure = r.string(t, "structure", at, "", {"ag-header", "inode-chunk", "btree-block"});
+    target.ag = static_cast<uint32_t>(r.number(t, "ag", at, 0, 0, 1024));
+    if (s.fs_type != "xfs") r.fail(at, "an XFS file system for a metadata target");
+  }
+  return target;
+}
+
+void check_method_fits_target(Reader& r, const CellSpec& s) {
+  bool unbind = s.method == "unbind";
+  if (unbind != (s.target.space == "namespace"))
+    r.fail("/injection/target/space", unbind ? "\"namespace\" for unbind" : "not \"namespace\" (unbind only)");
+  if (s.method == "madvise" && !s.file_target())
+    r.fail("/injection/target/space", "\"file\" for madvise (it poisons through a mapping)");
+  if (s.mce_mode == "ar" && !s.file_target())
+    r.fail("/injection/target/space", "\"file\" for an action-required machine check (a consumer maps the page)");
+  if (s.file_target() && s.target.straddle.empty() && s.target.offset_pages + s.pages > s.file_pages)
+    r.fail("/injection", "offset_pages + pages <= file_pages (" + std::to_string(s.target.offset_pages) + " + " +
+                             std::to_string(s.pages) + " > " + std::to_string(s.file_pages) + ")");
+  if (s.file_target() && !s.target.straddle.empty() && s.pages + 2 > s.file_pages)
+    r.fail("/injection/pages", "at most file_pages - 2 when straddling a boundary");
+}
+
+}  // namespace
+
 CellSpec parse_cell_spec(const json& cell, const std::string& source) {
   Reader r(source);
   if (!cell.is_object()) r.fail("", "a CellSpec object");
   CellSpec s;
   const json& stack = r.object(cell, "stack", "", true);
-  s.stack_type = r.string(stack, "type", "/stack", "", {"raw", "dm-linear"});
+  s.stack_type = r.string(stack, "type", "/stack", "", {"raw", "dm-linear", "dm-concat", "dm-stripe"});
   if (s.stack_type == "dm-linear")
     s.dm_offset_sectors = r.number(stack, "offset_sectors", "/stack", 0, 0, 1ull << 40, true);
+  if (s.stack_type == "dm-stripe") {
+    s.chunk_sectors = r.number(stack, "chunk_sectors", "/stack", 128, 8, 1u << 21, true);
+    if (s.chunk_sectors % 8) r.fail("/stack/chunk_sectors", "a multiple of 8 (4 KiB)");
+  }
 
   const json& fs = r.object(cell, "filesystem", "", false);
-  s.fs_type = r.string(fs, "type", "/filesystem", "xfs", {"xfs"});
-  s.mkfs_options = r.strings(fs, "mkfs_options", "/filesystem", s.mkfs_options);
-  s.mount_options = r.strings(fs, "mount_options", "/filesystem", s.mount_options);
+  s.fs_type = r.string(fs, "type", "/filesystem", "xfs", {"xfs", "ext4"});
+  s.mkfs_options = r.strings(fs, "mkfs_options", "/filesystem", s.fs_type == "xfs" ? s.mkfs_options : std::vector<std::string>{});
+  s.mount_options = r.strings(fs, "mount_options", "/filesystem", s.fs_type == "xfs" ? s.mount_options : std::vector<std::string>{"dax"});
 
   const json& ns = r.object(cell, "namespace", "", false);
   s.ns_mode = r.string(ns, "mode", "/namespace", s.ns_mode, {"fsdax"});
   s.ns_map = r.string(ns, "map", "/namespace", s.ns_map, {"mem", "dev"});
   s.ns_align = r.string(ns, "align", "/namespace", s.ns_align);
 
-  s.file_pages = r.number(cell, "file_pages", "", s.file_pages, 1, 65536);
+  s.file_pages = r.number(cell, "file_pages", "", s.file_pages, 2, 65536);
+  s.sharers = static_cast<int>(r.number(cell, "sharers", "", 0, 0, 8));
   const json& v = r.object(cell, "victims", "", false);
   s.early_kill = static_cast<int>(r.number(v, "early_kill", "/victims", 2, 0, 32));
   s.late_kill = static_cast<int>(r.number(v, "late_kill", "/victims", 1, 0, 32));
   s.neighbour = static_cast<int>(r.number(v, "neighbour", "/victims", 1, 0, 32));
 
   const json& inj = r.object(cell, "injection", "", true);
-  s.method = r.string(inj, "method", "/injection", "", {"madvise", "hwpoison-pfn"});
-  s.offset_pages = r.number(inj, "offset_pages", "/injection", 0, 0, 65535, true);
-  s.pages = r.number(inj, "pages", "/injection", 1, 1, 4096, true);
-  s.pacing = r.string(inj, "pacing", "/injection", "per-page", {"per-page", "burst"});
+  s.method = r.string(inj, "method", "/injection", "",
+                      {"madvise", "hwpoison-pfn", "hard-offline", "mce", "badblocks", "unbind"});
+  s.pages = r.number(inj, "pages", "/injection", 1, 1, 262144, s.method != "unbind");
+  s.pacing = r.string(inj, "pacing", "/injection", "per-page", {"per-page", "burst", "rate"});
+  if (s.pacing == "rate") s.rate_per_s = r.number(inj, "rate_per_s", "/injection", 0, 1, 1000000, true);
   s.settle_ms = r.number(inj, "settle_ms", "/injection", 1000, 0, 600000);
-  if (s.offset_pages + s.pages > s.file_pages)
-    r.fail("/injection", "offset_pages + pages <= file_pages (" + std::to_string(s.offset_pages) + " + " +
-                             std::to_string(s.pages) + " > " + std::to_string(s.file_pages) + ")");
+  if (s.method == "mce") s.mce_mode = r.string(inj, "mce_mode", "/injection", "ao", {"ao", "ar"});
+  s.target = parse_target(r, inj, s);
+  check_method_fits_target(r, s);
 
   s.trials = static_cast<int>(r.number(cell, "trials", "", 1, 1, 1000));
   s.trace = r.boolean(cell, "trace", "", true);
   s.reaccess = r.boolean(cell, "reaccess", "", true);
+  s.fsck = r.boolean(cell, "fsck", "", true);
+  s.soft_offline = r.boolean(cell, "soft_offline", "", true);
   return s;
 }
 

@@ -17,7 +17,8 @@ json protocol_example() {
     "namespace": {"mode": "fsdax", "map": "mem", "align": "2M"},
     "file_pages": 16,
     "victims": {"early_kill": 2, "late_kill": 1, "neighbour": 1},
-    "injection": {"method": "hwpoison-pfn", "offset_pages": 4, "pages": 4, "pacing": "burst", "settle_ms": 500},
+    "injection": {"method": "hwpoison-pfn", "target": {"space": "file", "offset_pages": 4}, "pages": 4,
+                  "pacing": "burst", "settle_ms": 500},
     "trials": 3, "trace": false, "reaccess": true})");
 }
 
@@ -39,7 +40,8 @@ TEST(CellSpec, ParsesProtocolExample) {
   EXPECT_EQ(s.method, "hwpoison-pfn");
   EXPECT_EQ(s.pacing, "burst");
   EXPECT_EQ(s.settle_ms, 500u);
-  EXPECT_EQ(s.offset_pages, 4u);
+  EXPECT_EQ(s.target.space, "file");
+  EXPECT_EQ(s.target.offset_pages, 4u);
   EXPECT_EQ(s.pages, 4u);
   EXPECT_EQ(s.trials, 3);
   EXPECT_FALSE(s.trace);
@@ -48,7 +50,7 @@ TEST(CellSpec, ParsesProtocolExample) {
 
 TEST(CellSpec, NamesBadField) {
   json j = protocol_example();
-  j["injection"]["method"] = "mce";
+  j["injection"]["method"] = "laser";
   EXPECT_THAT(error_of(j), ::testing::HasSubstr("cell.json: /injection/method: one of"));
   j = protocol_example();
   j["stack"].erase("offset_sectors");
@@ -63,10 +65,46 @@ TEST(CellSpec, NamesBadField) {
 
 TEST(CellSpec, RangeMustFitTheFile) {
   json j = protocol_example();
-  j["injection"]["offset_pages"] = 14;
+  j["injection"]["target"]["offset_pages"] = 14;
   EXPECT_THAT(error_of(j), ::testing::HasSubstr("offset_pages + pages <= file_pages"));
-  j["injection"]["offset_pages"] = 12;
+  j["injection"]["target"]["offset_pages"] = 12;
   EXPECT_EQ(error_of(j), "");
+}
+
+TEST(CellSpec, TargetsOtherThanFilePages) {
+  json j = protocol_example();
+  j["stack"] = {{"type", "dm-stripe"}, {"chunk_sectors", 128}};
+  j["injection"]["target"] = {{"space", "file"}, {"straddle", "stripe-chunk"}};
+  CellSpec s = parse_cell_spec(j, "cell.json");
+  EXPECT_EQ(s.target.straddle, "stripe-chunk");
+  EXPECT_EQ(s.chunk_sectors, 128u);
+  EXPECT_EQ(s.disks_needed(), 2u);
+  j["injection"]["target"] = {{"space", "metadata"}, {"structure", "btree-block"}, {"ag", 1}};
+  s = parse_cell_spec(j, "cell.json");
+  EXPECT_EQ(s.target.structure, "btree-block");
+  EXPECT_EQ(s.target.ag, 1u);
+  EXPECT_FALSE(s.file_target());
+  j["injection"]["target"] = {{"space", "device"}, {"sector", 4}};
+  EXPECT_THAT(error_of(j), ::testing::HasSubstr("/injection/target/sector: a multiple of 8"));
+  j["injection"]["target"] = {{"space", "physical"}, {"address", 4096 * 5}};
+  EXPECT_EQ(parse_cell_spec(j, "cell.json").target.address, 4096u * 5);
+}
+
+TEST(CellSpec, MethodMustFitTarget) {
+  json j = protocol_example();
+  j["injection"]["method"] = "madvise";
+  j["injection"]["target"] = {{"space", "free"}};
+  EXPECT_THAT(error_of(j), ::testing::HasSubstr("\"file\" for madvise"));
+  j["injection"]["method"] = "unbind";
+  EXPECT_THAT(error_of(j), ::testing::HasSubstr("\"namespace\" for unbind"));
+  j["injection"]["target"] = {{"space", "namespace"}};
+  EXPECT_EQ(error_of(j), "");
+  j["injection"]["target"] = {{"space", "file"}, {"straddle", "concat-seam"}};
+  j["injection"]["method"] = "mce";
+  EXPECT_THAT(error_of(j), ::testing::HasSubstr("a dm-concat stack"));
+  j["filesystem"]["type"] = "ext4";
+  j["injection"]["target"] = {{"space", "metadata"}, {"structure", "ag-header"}};
+  EXPECT_THAT(error_of(j), ::testing::HasSubstr("an XFS file system"));
 }
 
 TEST(CellSpec, MissingInjectionIsAnError) {

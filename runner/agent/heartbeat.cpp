@@ -1,6 +1,7 @@
 #include "agent/heartbeat.h"
 
 #include "agent/clock.h"
+#include "common/error.h"
 
 namespace poisonlab::agent {
 
@@ -44,6 +45,23 @@ void ChannelSender::progress(const std::string& cell_id, const std::string& stag
 void ChannelSender::end_cell() {
   std::lock_guard lock(mutex_);
   last_progress_.reset();
+}
+
+nlohmann::json ChannelSender::request(const std::string& cell_id, nlohmann::json request,
+                                     std::chrono::milliseconds timeout) {
+  int id = ++next_request_id_;
+  request["type"] = "request";
+  request["cell_id"] = cell_id;
+  request["request_id"] = id;
+  send(request);
+  // Only the thread running the cell reads the channel while a cell runs.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto now = std::chrono::steady_clock::now(); now < deadline; now = std::chrono::steady_clock::now()) {
+    auto message = channel_.receive(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+    if (message && message->value("type", "") == "reply" && message->value("request_id", -1) == id) return *message;
+  }
+  throw UserError("no reply from the runner to request " + std::to_string(id) + " within " +
+                  std::to_string(timeout.count()) + " ms");
 }
 
 void ChannelSender::heartbeat_loop() {

@@ -27,6 +27,10 @@ class ChannelSender {
   // Sends a progress message now and keeps repeating it until end_cell().
   void progress(const std::string& cell_id, const std::string& stage, std::optional<int> trial);
   void end_cell();
+  // Sends {"type":"request", "cell_id", "request_id", ...request} and waits
+  // for the runner's {"type":"reply"} with the same request_id (other
+  // messages are dropped). Throws UserError on timeout or a closed channel.
+  nlohmann::json request(const std::string& cell_id, nlohmann::json request, std::chrono::milliseconds timeout);
 
  private:
   void heartbeat_loop();
@@ -39,6 +43,7 @@ class ChannelSender {
   std::optional<nlohmann::json> last_progress_;
   std::chrono::steady_clock::time_point last_sent_;
   bool stop_ = false;
+  int next_request_id_ = 0;
   std::thread thread_;
 };
 

@@ -30,6 +30,7 @@ using nlohmann::json;
 
 constexpr auto kHeartbeat = std::chrono::seconds(5);
 constexpr auto kPortWait = std::chrono::seconds(30);
+constexpr auto kRequestTimeout = std::chrono::seconds(60);
 
 // Probes are created once and removed at exit; created on the first cell
 // that wants tracing.
@@ -73,10 +74,14 @@ void handle_run_cell(const json& msg, ChannelSender& sender, TraceHolder& traces
   try {
     if (!msg.contains("cell")) throw InputError("run-cell message", "/cell", "a CellSpec object (required)");
     CellSpec spec = parse_cell_spec(msg["cell"], "run-cell " + cell_id);
-    json observation = run_cell(spec, traces.get(spec.trace), [&](const std::string& s, std::optional<int> trial) {
+    CellContext ctx;
+    ctx.trace = traces.get(spec.trace);
+    ctx.progress = [&](const std::string& s, std::optional<int> trial) {
       stage = s;
       sender.progress(cell_id, s, trial);
-    });
+    };
+    ctx.host = [&](const json& request) { return sender.request(cell_id, request, kRequestTimeout); };
+    json observation = run_cell(spec, ctx);
     sender.end_cell();
     sender.send({{"type", "cell-result"}, {"cell_id", cell_id}, {"observation", std::move(observation)}});
   } catch (const std::exception& e) {
@@ -113,12 +118,16 @@ int dev_mode(const std::string& cell_path, const std::string& out_path) {
   const json& cell = doc.contains("cell") ? doc["cell"] : doc;
   CellSpec spec = parse_cell_spec(cell, cell_path);
   TraceHolder traces;
-  json observation = run_cell(spec, traces.get(spec.trace), [](const std::string& stage, std::optional<int> trial) {
+  CellContext ctx;
+  ctx.trace = traces.get(spec.trace);
+  ctx.progress = [](const std::string& stage, std::optional<int> trial) {
     std::cerr << "poisonlab-agent: " << stage << (trial ? " " + std::to_string(*trial) : "") << "\n";
-  });
+  };
+  ctx.host = [](const json&) -> json { throw UserError("no runner to ask (dev mode): host-side methods need the channel"); };
+  json observation = run_cell(spec, ctx);
   write_file_atomic(out_path, observation.dump(1) + "\n");
-  if (!observation["stack"]["ok"].get<bool>()) {
-    std::cerr << "poisonlab-agent: stack failed: " << observation["stack"]["error"].get<std::string>() << "\n";
+  if (!observation["stack"].value("ok", false)) {
+    std::cerr << "poisonlab-agent: stack failed: " << observation["stack"].value("error", "?") << "\n";
     return kExitFailure;
   }
   return kExitOk;

@@ -10,7 +10,10 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "agent/clock.h"
+#include "agent/fsck.h"
 #include "agent/sysfs.h"
 #include "common/error.h"
 #include "common/process.h"
@@ -27,10 +30,8 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kDmName = "poisonlab0";
-const fs::path kNdDevices = "/sys/bus/nd/devices";
 
 json opt(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
-json opt(const std::optional<uint64_t>& v) { return v ? json(*v) : json(nullptr); }
 json opt(const std::optional<bool>& v) { return v ? json(*v) : json(nullptr); }
 
 std::string join(const std::vector<std::string>& items, const std::string& sep) {
@@ -47,30 +48,6 @@ void timed(json& phases, const char* name, F&& step) {
   phases[name] = monotonic_ns() - t0;
 }
 
-// The first region with a namespaceN.0 (the dev VM and the runner's guests
-// have one NVDIMM region).
-std::pair<std::string, std::string> first_region_and_namespace() {
-  std::vector<std::string> regions;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(kNdDevices, ec))
-    if (e.path().filename().string().rfind("region", 0) == 0) regions.push_back(e.path().filename().string());
-  std::sort(regions.begin(), regions.end());
-  for (const auto& r : regions) {
-    std::string ns = "namespace" + r.substr(6) + ".0";
-    if (fs::exists(kNdDevices / ns)) return {r, ns};
-  }
-  throw UserError("no NVDIMM region with a namespace under " + kNdDevices.string() +
-                  " (is nfit loaded and an nvdimm device present?)");
-}
-
-void wait_for_path(const fs::path& p, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!fs::exists(p)) {
-    if (std::chrono::steady_clock::now() > deadline) throw UserError(p.string() + " did not appear");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
 bool dm_device_exists(const std::string& name) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/sys/block", ec)) {
@@ -82,41 +59,28 @@ bool dm_device_exists(const std::string& name) {
 
 }  // namespace
 
-PmemLayout NamespaceInfo::layout() const {
-  return {region_resource, ns_resource, pfn_resource.value_or(ns_resource)};
-}
-
-json NamespaceInfo::to_json() const {
-  PmemLayout l = layout();
-  return json{{"dev", ns_dev},
-              {"resource", ns_resource},
-              {"mode", mode},
-              {"pfn_dev", opt(pfn_dev)},
-              {"pfn_resource", opt(pfn_resource)},
-              {"blockdev", blockdev},
-              {"blockdev_majmin", block_majmin},
-              {"blockdev_size", blockdev_bytes},
-              {"align", align},
-              {"region_offset", l.namespace_offset()},
-              {"data_offset", l.data_offset()}};
-}
-
 MountGuard::~MountGuard() {
   if (mounted_) unmount();
 }
 
 std::optional<std::string> MountGuard::unmount() {
   if (!mounted_) return std::nullopt;
-  // Victims may take a moment to drop their mappings after being killed.
-  for (int attempt = 0;; ++attempt) {
-    if (::umount2(mount_point_.c_str(), 0) == 0 || errno == EINVAL || errno == ENOENT) {
+  // umount(8) in a child, not umount2 here: evicting inodes of a file system
+  // whose device was pulled away can oops, and an oops must take down the
+  // child, not the agent that still has the cell's observation to send.
+  std::string last;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    auto r = run_command({"umount", mount_point_.string()}, {.timeout = std::chrono::minutes(1), .merge_stderr = true});
+    if (r.ok() || r.out.find("not mounted") != std::string::npos) {
       mounted_ = false;
       return std::nullopt;
     }
-    if (errno != EBUSY || attempt >= 20)
-      return "umount " + mount_point_.string() + ": " + strerror(errno);
+    last = r.timed_out ? "timed out" : r.term_signal ? "killed by signal " + std::to_string(r.term_signal) : r.out;
+    if (r.out.find("busy") == std::string::npos) break;  // victims may take a moment to drop their mappings
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  while (!last.empty() && last.back() == '\n') last.pop_back();
+  return "umount " + mount_point_.string() + ": " + last;
 }
 
 DmDeviceGuard::~DmDeviceGuard() {
@@ -131,6 +95,30 @@ std::optional<std::string> DmDeviceGuard::remove() {
   return std::nullopt;
 }
 
+std::string dm_table_for(const CellSpec& spec, const std::vector<address::PmemDisk>& disks) {
+  if (disks.size() < spec.disks_needed())
+    throw UserError(fmt::format("a {} stack needs {} NVDIMMs, the VM has {}", spec.stack_type, spec.disks_needed(),
+                                disks.size()));
+  auto sectors = [](const address::PmemDisk& d) { return d.size_bytes / address::kSectorSize; };
+  if (spec.stack_type == "dm-linear") {
+    uint64_t total = sectors(disks[0]);
+    if (spec.dm_offset_sectors >= total)
+      throw UserError(fmt::format("dm-linear offset {} sectors is past the end of {} ({} sectors)",
+                                  spec.dm_offset_sectors, disks[0].name, total));
+    return fmt::format("0 {} linear {} {}\n", total - spec.dm_offset_sectors, disks[0].majmin, spec.dm_offset_sectors);
+  }
+  if (spec.stack_type == "dm-concat")
+    return fmt::format("0 {} linear {} 0\n{} {} linear {} 0\n", sectors(disks[0]), disks[0].majmin, sectors(disks[0]),
+                       sectors(disks[1]), disks[1].majmin);
+  if (spec.stack_type == "dm-stripe") {
+    uint64_t chunk = spec.chunk_sectors;
+    uint64_t per_leg = std::min(sectors(disks[0]), sectors(disks[1])) / chunk * chunk;
+    if (per_leg == 0) throw UserError("dm-stripe: the NVDIMMs are smaller than one chunk");
+    return fmt::format("0 {} striped 2 {} {} 0 {} 0\n", 2 * per_leg, chunk, disks[0].majmin, disks[1].majmin);
+  }
+  throw UserError("no dm table for stack type " + spec.stack_type);
+}
+
 std::unique_ptr<Stack> Stack::build(const CellSpec& spec) {
   std::unique_ptr<Stack> s(new Stack(spec));
   s->build_steps();
@@ -142,12 +130,13 @@ Stack::~Stack() { teardown(); }
 void Stack::build_steps() {
   const char* step = "namespace";
   try {
-    timed(phases_ns_, "namespace", [&] { create_namespace(); });
+    timed(phases_ns_, "namespace", [&] { create_namespaces(); });
     step = "dm";
-    if (spec_.stack_type == "dm-linear") {
-      timed(phases_ns_, "dm", [&] { create_dm_linear(); });
+    if (spec_.stack_type != "raw") {
+      timed(phases_ns_, "dm", [&] { create_dm_device(); });
     } else {
-      fs_device_ = "/dev/" + ns_.blockdev;
+      fs_device_ = "/dev/" + namespaces_[0].blockdev;
+      map_ = address::StackMap({namespaces_[0].disk()}, std::nullopt);
       phases_ns_["dm"] = nullptr;
     }
     step = "mkfs";
@@ -161,65 +150,42 @@ void Stack::build_steps() {
   }
 }
 
-void Stack::create_namespace() {
-  auto [region, ns] = first_region_and_namespace();
-  auto r = run_checked({"ndctl", "create-namespace", "-f", "-e", ns, "-m", spec_.ns_mode, "-M", spec_.ns_map,
-                        "-a", spec_.ns_align});
-  json out = json::parse(r.out, nullptr, false);
-  if (out.is_discarded() || !out.is_object() || !out.contains("blockdev"))
-    throw UserError("ndctl create-namespace printed no JSON with a blockdev: " + r.out);
-  ns_.region_dev = region;
-  ns_.ns_dev = out.value("dev", ns);
-  ns_.mode = out.value("mode", spec_.ns_mode);
-  ns_.blockdev = out["blockdev"].get<std::string>();
-  ns_.align = out.value("align", uint64_t{0});
-  ns_.region_resource = read_u64_attr(kNdDevices / region / "resource");
-  ns_.region_size = read_u64_attr(kNdDevices / region / "size");
-  ns_.ns_resource = read_u64_attr(kNdDevices / ns_.ns_dev / "resource");
-  fs::path block = fs::path("/sys/block") / ns_.blockdev;
-  ns_.block_majmin = read_attr_checked(block / "dev");
-  ns_.blockdev_bytes = read_u64_attr(block / "size") * kSectorSize;
-  // The pmem disk's parent is the pfn device whose resource is the data
-  // start (namespace start + start_pad + dataoff).
-  std::string parent = fs::canonical(block / "device").filename().string();
-  if (parent.rfind("pfn", 0) == 0) {
-    ns_.pfn_dev = parent;
-    ns_.pfn_resource = read_u64_attr(kNdDevices / parent / "resource");
-  } else if (ns_.mode == "fsdax") {
-    throw UserError("fsdax namespace " + ns_.ns_dev + " has no pfn device as parent of " + ns_.blockdev +
-                    " (parent is " + parent + ")");
-  }
-  wait_for_path("/dev/" + ns_.blockdev, std::chrono::seconds(5));
+void Stack::create_namespaces() {
+  std::vector<std::string> regions = nvdimm_regions();
+  if (regions.size() < spec_.disks_needed())
+    throw UserError(fmt::format("the {} stack needs {} NVDIMM regions with a namespace, found {} under /sys/bus/nd/devices",
+                                spec_.stack_type, spec_.disks_needed(), regions.size()));
+  for (size_t i = 0; i < spec_.disks_needed(); ++i) namespaces_.push_back(create_namespace(regions[i], spec_));
 }
 
-void Stack::create_dm_linear() {
+void Stack::create_dm_device() {
   if (dm_device_exists(kDmName)) run_command({"dmsetup", "remove", "--noudevsync", kDmName});
-  uint64_t sectors = ns_.blockdev_bytes / kSectorSize;
-  if (spec_.dm_offset_sectors >= sectors)
-    throw UserError("dm-linear offset " + std::to_string(spec_.dm_offset_sectors) + " sectors is past the end of " +
-                    ns_.blockdev + " (" + std::to_string(sectors) + " sectors)");
-  std::string table = "0 " + std::to_string(sectors - spec_.dm_offset_sectors) + " linear /dev/" + ns_.blockdev +
-                      " " + std::to_string(spec_.dm_offset_sectors);
-  run_checked({"dmsetup", "create", kDmName, "--noudevsync", "--table", table}, {.merge_stderr = true});
+  std::vector<address::PmemDisk> disks;
+  for (const auto& ns : namespaces_) disks.push_back(ns.disk());
+  std::string table = dm_table_for(spec_, disks);
+  run_checked({"dmsetup", "create", kDmName, "--noudevsync"}, {.merge_stderr = true, .input = table});
   dm_guard_ = std::make_unique<DmDeviceGuard>(kDmName);
   run_checked({"dmsetup", "mknodes", kDmName}, {.merge_stderr = true});
   fs_device_ = fs::path("/dev/mapper") / kDmName;
   wait_for_path(fs_device_, std::chrono::seconds(5));
-  auto shown = run_checked({"dmsetup", "table", kDmName});
-  std::string text = shown.out;
+  // What the kernel holds, not what was asked for, is what the addresses follow.
+  std::string text = run_checked({"dmsetup", "table", kDmName}).out;
   while (!text.empty() && text.back() == '\n') text.pop_back();
   dm_table_text_ = text;
-  dm_table_ = parse_linear_table(text);
-  for (const auto& seg : dm_table_)
-    if (seg.device != ns_.block_majmin && seg.device != "/dev/" + ns_.blockdev)
-      throw UserError("dm table maps to " + seg.device + ", not " + ns_.blockdev + " (" + ns_.block_majmin + ")");
+  map_ = address::StackMap(disks, address::DmTable::parse(text));
 }
 
 void Stack::make_filesystem() {
-  std::vector<std::string> argv{"mkfs.xfs", "-f"};
+  std::vector<std::string> argv;
+  if (spec_.fs_type == "ext4") {
+    require_program("mkfs.ext4", "e2fsprogs");
+    argv = {"mkfs.ext4", "-F", "-q"};
+  } else {
+    require_program("mkfs.xfs", "xfsprogs");
+    argv = {"mkfs.xfs", "-f"};
+  }
   argv.insert(argv.end(), spec_.mkfs_options.begin(), spec_.mkfs_options.end());
   argv.push_back(fs_device_.string());
-  require_program("mkfs.xfs", "xfsprogs");
   run_checked(argv, {.merge_stderr = true});
 }
 
@@ -260,21 +226,21 @@ void Stack::check_dax() {
                     (statx_dax_ ? "" : " (attribute not reported)") + "; super options: " + super_options_);
 }
 
-std::optional<uint64_t> Stack::pmem_offset_of(uint64_t fs_device_offset) const {
-  if (spec_.stack_type == "raw") return fs_device_offset;
-  return map_through_linear(dm_table_, fs_device_offset);
-}
-
 json Stack::to_json() const {
-  json region = json::object();
-  if (!ns_.region_dev.empty())
-    region = {{"dev", ns_.region_dev}, {"resource", ns_.region_resource}, {"size", ns_.region_size}};
+  json namespaces = json::array(), disks = json::array();
+  for (const auto& ns : namespaces_) {
+    namespaces.push_back(ns.to_json());
+    disks.push_back(ns.disk());
+  }
   return json{{"ok", ok()},
               {"error", opt(error_)},
-              {"region", region},
-              {"namespace", ns_.blockdev.empty() ? json::object() : ns_.to_json()},
+              {"type", spec_.stack_type},
+              {"namespaces", namespaces},
+              {"disks", disks},
               {"fs_device", fs_device_.empty() ? json(nullptr) : json(fs_device_.string())},
+              {"fs_device_bytes", map_.disks().empty() ? json(nullptr) : json(map_.fs_device_bytes())},
               {"dm_table", opt(dm_table_text_)},
+              {"fs_type", spec_.fs_type},
               {"mkfs_options", spec_.mkfs_options},
               {"mount_options", spec_.mount_options},
               {"mount_point", mount_point_.string()},
@@ -287,13 +253,20 @@ json Stack::teardown() {
   if (teardown_) return *teardown_;
   std::optional<std::string> umount_error;
   if (mount_guard_) umount_error = mount_guard_->unmount();
+  json fsck = nullptr;
+  if (spec_.fsck && mount_guard_ && !umount_error && !fs_device_.empty())
+    fsck = check_filesystem(spec_.fs_type, fs_device_, mount_point_).to_json();
   std::optional<std::string> dm_error;
   if (dm_guard_ && !umount_error) dm_error = dm_guard_->remove();
   if (umount_error && dm_guard_) dm_error = "not removed: the file system is still mounted";
+  json badblocks = json::object();
+  for (const auto& ns : namespaces_) badblocks[ns.region_dev] = region_badblocks(ns.region_dev);
   teardown_ = json{{"umount_ok", !umount_error},
                    {"umount_error", opt(umount_error)},
+                   {"fsck", fsck},
                    {"dm_removed", dm_guard_ ? json(!dm_error) : json(nullptr)},  // null: no dm device
-                   {"dm_error", opt(dm_error)}};
+                   {"dm_error", opt(dm_error)},
+                   {"region_badblocks", badblocks}};
   return *teardown_;
 }
 

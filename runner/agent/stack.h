@@ -1,7 +1,8 @@
 #pragma once
-// The storage stack of one cell: fsdax namespace -> (dm-linear) -> XFS
-// mounted with DAX. Each layer that needs undoing has a RAII guard, so an
-// exception or an early return still unmounts and removes the dm device.
+// The storage stack of one cell: fsdax namespaces -> (dm-linear, a dm-linear
+// concatenation or dm-stripe over them) -> XFS or ext4 mounted with DAX.
+// Each layer that needs undoing has a RAII guard, so an exception or an
+// early return still unmounts and removes the dm device.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -11,27 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "address/stack_map.h"
 #include "agent/cell_spec.h"
-#include "agent/pfn_math.h"
+#include "agent/namespaces.h"
 
 namespace poisonlab::agent {
-
-struct NamespaceInfo {
-  std::string region_dev;  // "region0"
-  uint64_t region_resource = 0;
-  uint64_t region_size = 0;
-  std::string ns_dev;  // "namespace0.0"
-  uint64_t ns_resource = 0;
-  std::string mode;                    // "fsdax"
-  std::optional<std::string> pfn_dev;  // "pfn0.0"
-  std::optional<uint64_t> pfn_resource;
-  std::string blockdev;   // "pmem0"
-  std::string block_majmin;  // "259:0"
-  uint64_t blockdev_bytes = 0;
-  uint64_t align = 0;
-  PmemLayout layout() const;
-  nlohmann::json to_json() const;
-};
 
 // Unmounts on destruction (if still mounted).
 class MountGuard {
@@ -62,6 +47,10 @@ class DmDeviceGuard {
   bool present_ = true;
 };
 
+// The dm table text poisonlab builds for a stack type over the disks (pure).
+// Throws UserError when the disks cannot hold it.
+std::string dm_table_for(const CellSpec& spec, const std::vector<address::PmemDisk>& disks);
+
 class Stack {
  public:
   // Builds the stack. Environmental failures do not throw: ok() is false
@@ -73,29 +62,29 @@ class Stack {
   const std::optional<std::string>& error() const { return error_; }
   const std::filesystem::path& mount_point() const { return mount_point_; }
   const std::filesystem::path& fs_device() const { return fs_device_; }
-  const NamespaceInfo& ns() const { return ns_; }
-  // fs_device byte offset -> pmem disk byte offset (through the dm table).
-  std::optional<uint64_t> pmem_offset_of(uint64_t fs_device_offset) const;
+  const std::vector<NamespaceInfo>& namespaces() const { return namespaces_; }
+  const address::StackMap& map() const { return map_; }
   nlohmann::json to_json() const;
-  // Unmounts and removes the dm device; safe to call twice.
+  // Unmounts, checks the file system (spec.fsck) and removes the dm device;
+  // safe to call twice.
   nlohmann::json teardown();
 
  private:
   explicit Stack(const CellSpec& spec) : spec_(spec) {}
   void build_steps();
-  void create_namespace();
-  void create_dm_linear();
+  void create_namespaces();
+  void create_dm_device();
   void make_filesystem();
   void mount_filesystem();
   void check_dax();
 
   CellSpec spec_;
   std::optional<std::string> error_;
-  NamespaceInfo ns_;
+  std::vector<NamespaceInfo> namespaces_;
+  address::StackMap map_;
   std::filesystem::path fs_device_;
   std::filesystem::path mount_point_ = "/tmp/poisonlab/mnt";
   std::optional<std::string> dm_table_text_;
-  std::vector<LinearSegment> dm_table_;
   std::optional<bool> statx_dax_;
   std::optional<bool> mount_dax_option_;
   std::string super_options_;

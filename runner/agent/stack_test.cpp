@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error.h"
+
 namespace poisonlab::agent {
 namespace {
 
@@ -32,6 +34,37 @@ TEST(Stack, LayoutFromNamespaceInfo) {
   EXPECT_EQ(ns.to_json()["data_offset"], 0x200000u);
   ns.pfn_resource.reset();  // raw mode: the disk starts at the namespace
   EXPECT_EQ(ns.layout().data_start, 0x100000000u);
+}
+
+std::vector<address::PmemDisk> two_disks() {
+  return {{"pmem0", "259:0", 500ull << 20, {}}, {"pmem1", "259:1", 498ull << 20, {}}};
+}
+
+TEST(Stack, DmTablesForEachStackType) {
+  CellSpec spec;
+  spec.stack_type = "dm-linear";
+  spec.dm_offset_sectors = 32768;
+  EXPECT_EQ(dm_table_for(spec, two_disks()), "0 991232 linear 259:0 32768\n");
+  spec.stack_type = "dm-concat";
+  EXPECT_EQ(dm_table_for(spec, two_disks()), "0 1024000 linear 259:0 0\n1024000 1019904 linear 259:1 0\n");
+  spec.stack_type = "dm-stripe";
+  spec.chunk_sectors = 128;
+  // Each leg gets the smaller disk's size, in whole chunks.
+  EXPECT_EQ(dm_table_for(spec, two_disks()), "0 2039808 striped 2 128 259:0 0 259:1 0\n");
+  // The tables parse back into the address model.
+  for (const char* type : {"dm-linear", "dm-concat", "dm-stripe"}) {
+    spec.stack_type = type;
+    EXPECT_NO_THROW(address::StackMap(two_disks(), address::DmTable::parse(dm_table_for(spec, two_disks())))) << type;
+  }
+}
+
+TEST(Stack, DmTableErrorsNameTheProblem) {
+  CellSpec spec;
+  spec.stack_type = "dm-stripe";
+  EXPECT_THROW(dm_table_for(spec, {two_disks()[0]}), UserError);
+  spec.stack_type = "dm-linear";
+  spec.dm_offset_sectors = 500ull << 11;
+  EXPECT_THROW(dm_table_for(spec, two_disks()), UserError);
 }
 
 }  // namespace

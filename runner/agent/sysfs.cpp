@@ -1,5 +1,7 @@
 #include "agent/sysfs.h"
 
+#include <thread>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -71,6 +73,14 @@ int write_attr(const std::filesystem::path& path, std::string_view value, bool t
 void write_attr_checked(const std::filesystem::path& path, std::string_view value) {
   if (int err = write_attr(path, value))
     throw UserError("cannot write '" + std::string(value) + "' to " + path.string() + ": " + strerror(err));
+}
+
+void wait_for_path(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!std::filesystem::exists(path)) {
+    if (std::chrono::steady_clock::now() > deadline) throw UserError(path.string() + " did not appear");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 }  // namespace poisonlab::agent

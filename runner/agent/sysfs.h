@@ -1,6 +1,7 @@
 #pragma once
 // Small helpers for sysfs, procfs, debugfs and tracefs attribute files: one
 // read or one write per call, errors name the path.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -20,5 +21,9 @@ uint64_t read_u64_attr(const std::filesystem::path& path);
 int write_attr(const std::filesystem::path& path, std::string_view value, bool truncate = false);
 // Like write_attr but throws UserError naming the path and errno.
 void write_attr_checked(const std::filesystem::path& path, std::string_view value);
+
+// Waits until path exists (a device node udev-less sysfs creates late);
+// throws UserError naming it after timeout.
+void wait_for_path(const std::filesystem::path& path, std::chrono::milliseconds timeout);
 
 }  // namespace poisonlab::agent

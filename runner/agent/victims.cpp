@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,10 @@
 
 #include "agent/clock.h"
 #include "common/error.h"
+
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE 101  // uapi asm-generic/mman-common.h
+#endif
 
 namespace poisonlab::agent {
 
@@ -29,6 +34,7 @@ struct SharedRecord {
   int fail_errno;
   char fail_what[32];
   uint64_t map_addr;
+  std::atomic<uint32_t> stop;      // ends a spin
   std::atomic<uint32_t> nsignals;  // committed records
   SignalRecord signals[kMaxSignals];
 };
@@ -36,7 +42,7 @@ struct SharedRecord {
 namespace {
 
 enum : uint32_t { kStarting = 0, kReady = 1, kFailed = 2 };
-enum : uint32_t { kOpExit = 1, kOpReaccess = 2, kOpMadvise = 3 };
+enum : uint32_t { kOpExit = 1, kOpReaccess = 2, kOpMadvise = 3, kOpSoftOffline = 4, kOpSpin = 5 };
 enum : int32_t { kReadOk = 1, kSigbus = 2 };
 
 struct Command {
@@ -137,7 +143,27 @@ void reaccess_page(char* base, uint64_t page_size, const Command& cmd, Reply& re
   reply.end_ns = monotonic_ns();
 }
 
-[[noreturn]] void victim_main(const VictimPlan& plan, const char* path, uint64_t page_size, SharedRecord* rec,
+// Reads one page over and over in user mode until a SIGBUS (the handler
+// jumps out) or the agent sets stop: the task a machine check interrupts
+// when it is injected as action required.
+void spin_on_page(char* base, uint64_t page_size, const Command& cmd, Reply& reply, SharedRecord* rec) {
+  reply.outcome = 0;
+  g_last_code = 0;
+  reply.start_ns = monotonic_ns();
+  volatile char* page = base + cmd.a * page_size;
+  if (sigsetjmp(g_reaccess_jump, 1) == 0) {
+    g_in_reaccess = 1;
+    while (!rec->stop.load(std::memory_order_relaxed)) (void)page[0];
+    g_in_reaccess = 0;
+    reply.outcome = kReadOk;
+  } else {
+    reply.outcome = kSigbus;
+    reply.code = g_last_code;
+  }
+  reply.end_ns = monotonic_ns();
+}
+
+[[noreturn]] void victim_main(const VictimPlan& plan, uint64_t page_size, SharedRecord* rec,
                               int cmd_fd, int reply_fd, pid_t agent) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != agent) _exit(4);
@@ -154,9 +180,15 @@ void reaccess_page(char* base, uint64_t page_size, const Command& cmd, Reply& re
   sigemptyset(&sa.sa_mask);
   if (sigaction(SIGBUS, &sa, nullptr) != 0) fail_child(rec, "sigaction");
   signal(SIGPIPE, SIG_DFL);
+  if (plan.pin_cpu >= 0) {
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(plan.pin_cpu, &cpus);
+    if (sched_setaffinity(0, sizeof cpus, &cpus) != 0) fail_child(rec, "sched_setaffinity");
+  }
   unsigned long policy = plan.early_kill() ? PR_MCE_KILL_EARLY : PR_MCE_KILL_LATE;
   if (prctl(PR_MCE_KILL, PR_MCE_KILL_SET, policy, 0, 0) != 0) fail_child(rec, "prctl PR_MCE_KILL");
-  int fd = ::open(path, O_RDWR | O_CLOEXEC);
+  int fd = ::open(plan.path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) fail_child(rec, "open");
   size_t len = plan.map_pages * page_size;
   void* map = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -184,9 +216,14 @@ void reaccess_page(char* base, uint64_t page_size, const Command& cmd, Reply& re
       case kOpReaccess:
         reaccess_page(base, page_size, cmd, reply);
         break;
+      case kOpSpin:
+        spin_on_page(base, page_size, cmd, reply, rec);
+        break;
       case kOpMadvise:
+      case kOpSoftOffline:
         reply.start_ns = monotonic_ns();
-        reply.ret = ::madvise(base + cmd.a * page_size, cmd.b * page_size, MADV_HWPOISON);
+        reply.ret = ::madvise(base + cmd.a * page_size, cmd.b * page_size,
+                              cmd.op == kOpMadvise ? MADV_HWPOISON : MADV_SOFT_OFFLINE);
         reply.err = reply.ret == 0 ? 0 : errno;
         reply.end_ns = monotonic_ns();
         break;
@@ -224,28 +261,40 @@ const char* role_name(Role role) {
     case Role::kLateKill: return "late-kill";
     case Role::kNeighbour: return "neighbour";
     case Role::kInjector: return "injector";
+    case Role::kConsumer: return "consumer";
   }
   return "?";
 }
 
-std::vector<VictimPlan> plan_victims(const CellSpec& spec, std::vector<std::string>& errors) {
+std::vector<VictimPlan> plan_victims(const CellSpec& spec, const VictimLayout& l, std::vector<std::string>& errors) {
   std::vector<VictimPlan> plans;
+  auto add = [&](std::string id, Role role, std::string file, const std::filesystem::path& path, uint64_t first,
+                 uint64_t pages) { plans.push_back({std::move(id), role, std::move(file), path, first, pages}); };
   for (int i = 0; i < spec.early_kill; ++i)
-    plans.push_back({"early-" + std::to_string(i), Role::kEarlyKill, 0, spec.file_pages});
+    add("early-" + std::to_string(i), Role::kEarlyKill, "victim", l.victim, l.window_first, l.window_pages);
   for (int i = 0; i < spec.late_kill; ++i)
-    plans.push_back({"late-" + std::to_string(i), Role::kLateKill, 0, spec.file_pages});
-  uint64_t after = spec.offset_pages + spec.pages;
-  for (int i = 0; i < spec.neighbour; ++i) {
-    if (after < spec.file_pages) {
-      plans.push_back({"neighbour-" + std::to_string(i), Role::kNeighbour, after, spec.file_pages - after});
-    } else if (spec.offset_pages > 0) {
-      plans.push_back({"neighbour-" + std::to_string(i), Role::kNeighbour, 0, spec.offset_pages});
-    } else {
-      errors.push_back("no neighbour: the poisoned range covers the whole file");
-      break;
+    add("late-" + std::to_string(i), Role::kLateKill, "victim", l.victim, l.window_first, l.window_pages);
+  if (l.range_first) {
+    uint64_t window_end = l.window_first + l.window_pages, after = *l.range_first + l.range_pages;
+    for (int i = 0; i < spec.neighbour; ++i) {
+      std::string id = "neighbour-" + std::to_string(i);
+      if (after < window_end) {
+        add(id, Role::kNeighbour, "victim", l.victim, after, window_end - after);
+      } else if (*l.range_first > l.window_first) {
+        add(id, Role::kNeighbour, "victim", l.victim, l.window_first, *l.range_first - l.window_first);
+      } else {
+        errors.push_back("no neighbour: the poisoned range covers the whole window");
+        break;
+      }
+    }
+    if (spec.method == "madvise") add("injector", Role::kInjector, "victim", l.victim, *l.range_first, l.range_pages);
+    if (spec.method == "mce" && spec.mce_mode == "ar") {
+      add("consumer", Role::kConsumer, "victim", l.victim, *l.range_first, l.range_pages);
+      plans.back().pin_cpu = kConsumerCpu;
     }
   }
-  if (spec.method == "madvise") plans.push_back({"injector", Role::kInjector, spec.offset_pages, spec.pages});
+  for (const auto& [id, path] : l.sharers)
+    add(id + "-early-0", Role::kEarlyKill, id, path, l.window_first, l.window_pages);
   return plans;
 }
 
@@ -258,7 +307,7 @@ nlohmann::json ReaccessResult::to_json() const {
 
 nlohmann::json ExitInfo::to_json() const { return {{"status", status}, {"code", code}, {"signal", signal}}; }
 
-VictimGroup::VictimGroup(std::vector<VictimPlan> plans, const std::filesystem::path& file, uint64_t page_size)
+VictimGroup::VictimGroup(std::vector<VictimPlan> plans, uint64_t page_size)
     : plans_(std::move(plans)), page_size_(page_size) {
   size_t n = plans_.size();
   shared_bytes_ = std::max<size_t>(1, n) * sizeof(SharedRecord);
@@ -270,7 +319,7 @@ VictimGroup::VictimGroup(std::vector<VictimPlan> plans, const std::filesystem::p
   for (size_t i = 0; i < n; ++i) new (&record(i)) SharedRecord{};
   wait_status_.resize(n);
   killed_by_agent_.resize(n, false);
-  std::string path = file.string();
+  unreapable_.resize(n, false);
   pid_t agent = getpid();
   for (size_t i = 0; i < n; ++i) {
     int cmd[2], reply[2];
@@ -286,7 +335,7 @@ VictimGroup::VictimGroup(std::vector<VictimPlan> plans, const std::filesystem::p
       for (int fd : {cmd[0], cmd[1], reply[0], reply[1]}) ::close(fd);
       throw UserError(std::string("fork of victim ") + plans_[i].id + ": " + strerror(err));
     }
-    if (pid == 0) victim_main(plans_[i], path.c_str(), page_size_, &record(i), cmd[0], reply[1], agent);
+    if (pid == 0) victim_main(plans_[i], page_size_, &record(i), cmd[0], reply[1], agent);
     ::close(cmd[0]);
     ::close(reply[1]);
     pids_.push_back(pid);
@@ -342,8 +391,39 @@ bool VictimGroup::send(size_t i, uint32_t op, uint64_t a, uint64_t b) {
 
 MadviseReply VictimGroup::madvise_hwpoison(size_t i, uint64_t file_page, uint64_t pages,
                                            std::chrono::milliseconds timeout) {
+  return madvise(i, kOpMadvise, file_page, pages, timeout);
+}
+
+MadviseReply VictimGroup::madvise_soft_offline(size_t i, uint64_t file_page, std::chrono::milliseconds timeout) {
+  return madvise(i, kOpSoftOffline, file_page, 1, timeout);
+}
+
+bool VictimGroup::start_spin(size_t i, uint64_t file_page) {
+  if (!ready(i) || wait_status_[i]) return false;
+  record(i).stop.store(0);
+  return send(i, kOpSpin, file_page - plans_[i].map_offset_pages, 0);
+}
+
+ReaccessResult VictimGroup::stop_spin(size_t i, uint64_t file_page, std::chrono::milliseconds timeout) {
+  record(i).stop.store(1);
+  ReaccessResult out;
+  out.file_page = file_page;
+  auto reply = read_reply(reply_fds_[i].get(), timeout);
+  if (!reply) {
+    out.error = "the consumer did not stop spinning";
+    return out;
+  }
+  out.done = true;
+  out.time_ns = reply->end_ns;
+  out.outcome = reply->outcome == kSigbus ? "sigbus" : "read-ok";
+  if (reply->outcome == kSigbus) out.code = reply->code;
+  return out;
+}
+
+MadviseReply VictimGroup::madvise(size_t i, uint32_t op, uint64_t file_page, uint64_t pages,
+                                  std::chrono::milliseconds timeout) {
   MadviseReply out;
-  if (!ready(i) || !send(i, kOpMadvise, file_page - plans_[i].map_offset_pages, pages)) return out;
+  if (!ready(i) || !send(i, op, file_page - plans_[i].map_offset_pages, pages)) return out;
   if (auto r = read_reply(reply_fds_[i].get(), timeout)) {
     out = {r->ret, r->err, r->start_ns, r->end_ns, true};
   }
@@ -407,14 +487,13 @@ std::optional<int> VictimGroup::reap(size_t i, std::chrono::milliseconds timeout
 }
 
 void VictimGroup::kill_and_reap(size_t i) {
-  if (wait_status_[i]) return;
+  if (wait_status_[i] || unreapable_[i]) return;
   if (reap(i, std::chrono::milliseconds(0))) return;
   ::kill(pids_[i], SIGKILL);
   killed_by_agent_[i] = true;
-  int status = 0;
-  while (waitpid(pids_[i], &status, 0) < 0 && errno == EINTR) {
-  }
-  wait_status_[i] = status;
+  // A task in uninterruptible sleep (a fault on a removed device) ignores
+  // SIGKILL: bounded, so the agent can still report.
+  if (!reap(i, std::chrono::seconds(5))) unreapable_[i] = true;
 }
 
 ExitInfo VictimGroup::finish(size_t i, std::chrono::milliseconds timeout) {
@@ -423,6 +502,10 @@ ExitInfo VictimGroup::finish(size_t i, std::chrono::milliseconds timeout) {
     if (!reap(i, timeout)) kill_and_reap(i);
   }
   ExitInfo info;
+  if (!wait_status_[i]) {
+    info.status = "unreapable";
+    return info;
+  }
   int st = *wait_status_[i];
   if (killed_by_agent_[i]) {
     info.status = "killed-by-agent";

@@ -21,24 +21,45 @@
 
 namespace poisonlab::agent {
 
-enum class Role { kEarlyKill, kLateKill, kNeighbour, kInjector };
+enum class Role { kEarlyKill, kLateKill, kNeighbour, kInjector, kConsumer };
+
+// The CPU an action-required machine check is delivered to, where the
+// consumer spins in user mode.
+inline constexpr int kConsumerCpu = 0;
 const char* role_name(Role role);
 
 struct VictimPlan {
-  std::string id;  // "early-0", "late-0", "neighbour-0", "injector"
+  std::string id;  // "early-0", "late-0", "neighbour-0", "injector", "sharer-0-early-0"
   Role role{};
-  uint64_t map_offset_pages = 0;
+  std::string file;  // the trial file id it maps ("victim", "sharer-0")
+  std::filesystem::path path;
+  uint64_t map_offset_pages = 0;  // file page of the mapping's first page
   uint64_t map_pages = 0;
+  int pin_cpu = -1;  // sched_setaffinity to this CPU when >= 0
   bool early_kill() const { return role == Role::kEarlyKill || role == Role::kNeighbour; }
   bool maps_page(uint64_t file_page) const {
     return file_page >= map_offset_pages && file_page - map_offset_pages < map_pages;
   }
 };
 
-// The victims of a cell's trials (pure). A neighbour maps the pages after
-// the poisoned range, or before it when none are after; when the range
-// covers the whole file there is no neighbour and a note goes to errors.
-std::vector<VictimPlan> plan_victims(const CellSpec& spec, std::vector<std::string>& errors);
+// Where a trial's victims map: a window of the victim file, the poisoned
+// range inside it (file targets only), and the sharers' same windows.
+struct VictimLayout {
+  std::filesystem::path victim;
+  uint64_t window_first = 0;
+  uint64_t window_pages = 0;
+  std::optional<uint64_t> range_first;  // nullopt: the poison is not aimed at the victim file
+  uint64_t range_pages = 0;
+  std::vector<std::pair<std::string, std::filesystem::path>> sharers;  // id, path
+};
+
+// The victims of a trial (pure): early- and late-kill mappers of the
+// window, a neighbour mapping the window's pages after the range (or before
+// it when none are after; none when the range covers the window, with a
+// note in errors), the madvise injector over the range, and one early-kill
+// mapper of each sharer's window; for an action-required machine check, a
+// late-kill consumer over the range pinned to kConsumerCpu.
+std::vector<VictimPlan> plan_victims(const CellSpec& spec, const VictimLayout& layout, std::vector<std::string>& errors);
 
 struct SignalRecord {
   int signo = 0;
@@ -68,7 +89,7 @@ struct ReaccessResult {
 };
 
 struct ExitInfo {
-  std::string status = "running";  // "exited" | "signaled" | "killed-by-agent"
+  std::string status = "running";  // "exited" | "signaled" | "killed-by-agent" | "unreapable"
   int code = 0;
   int signal = 0;
   nlohmann::json to_json() const;
@@ -78,9 +99,11 @@ struct SharedRecord;  // lives in the shared area
 
 class VictimGroup {
  public:
-  // Forks one process per plan; throws UserError if fork or the shared
-  // area fails. Victims still alive at destruction are SIGKILLed and reaped.
-  VictimGroup(std::vector<VictimPlan> plans, const std::filesystem::path& file, uint64_t page_size);
+  // Forks one process per plan, each mapping its plan's file; throws
+  // UserError if fork or the shared area fails. Victims still alive at
+  // destruction are SIGKILLed and reaped (a few seconds at most each: a task
+  // stuck in the kernel is left behind rather than hanging the agent).
+  VictimGroup(std::vector<VictimPlan> plans, uint64_t page_size);
   ~VictimGroup();
   VictimGroup(const VictimGroup&) = delete;
   VictimGroup& operator=(const VictimGroup&) = delete;
@@ -100,6 +123,12 @@ class VictimGroup {
   void wait_ready(std::chrono::milliseconds timeout, std::vector<std::string>& errors);
   // madvise(MADV_HWPOISON) in victim i over [file_page, +pages).
   MadviseReply madvise_hwpoison(size_t i, uint64_t file_page, uint64_t pages, std::chrono::milliseconds timeout);
+  // madvise(MADV_SOFT_OFFLINE) in victim i over one page.
+  MadviseReply madvise_soft_offline(size_t i, uint64_t file_page, std::chrono::milliseconds timeout);
+  // The consumer reads file_page in a loop (user mode) until a SIGBUS or
+  // stop_spin; stop_spin returns how the spin ended.
+  bool start_spin(size_t i, uint64_t file_page);
+  ReaccessResult stop_spin(size_t i, uint64_t file_page, std::chrono::milliseconds timeout);
   // Victim i reads one byte of file_page; a hang past timeout is killed.
   ReaccessResult reaccess(size_t i, uint64_t file_page, std::chrono::milliseconds timeout);
   // Asks victim i to exit, kills it if it does not within timeout.
@@ -108,6 +137,7 @@ class VictimGroup {
  private:
   SharedRecord& record(size_t i) const;
   bool send(size_t i, uint32_t op, uint64_t a, uint64_t b);
+  MadviseReply madvise(size_t i, uint32_t op, uint64_t file_page, uint64_t pages, std::chrono::milliseconds timeout);
   std::optional<int> reap(size_t i, std::chrono::milliseconds timeout);
   void kill_and_reap(size_t i);
 
@@ -120,6 +150,7 @@ class VictimGroup {
   std::vector<UniqueFd> reply_fds_;  // victim -> agent
   std::vector<std::optional<int>> wait_status_;
   std::vector<bool> killed_by_agent_;
+  std::vector<bool> unreapable_;  // SIGKILLed but never exited (stuck in the kernel)
 };
 
 }  // namespace poisonlab::agent

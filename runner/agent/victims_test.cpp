@@ -12,11 +12,8 @@
 namespace poisonlab::agent {
 namespace {
 
-CellSpec spec_with(uint64_t file_pages, uint64_t offset, uint64_t pages, std::string method) {
+CellSpec spec_with(std::string method) {
   CellSpec s;
-  s.file_pages = file_pages;
-  s.offset_pages = offset;
-  s.pages = pages;
   s.method = std::move(method);
   s.early_kill = 2;
   s.late_kill = 1;
@@ -24,11 +21,18 @@ CellSpec spec_with(uint64_t file_pages, uint64_t offset, uint64_t pages, std::st
   return s;
 }
 
+VictimLayout layout(uint64_t window_first, uint64_t window_pages, std::optional<uint64_t> range_first,
+                    uint64_t range_pages) {
+  return {"/m/victim", window_first, window_pages, range_first, range_pages, {}};
+}
+
 TEST(Victims, PlanWithInjectorAndNeighbourAfterRange) {
   std::vector<std::string> errors;
-  auto plans = plan_victims(spec_with(16, 4, 4, "madvise"), errors);
+  auto plans = plan_victims(spec_with("madvise"), layout(0, 16, 4, 4), errors);
   ASSERT_EQ(plans.size(), 5u);
   EXPECT_EQ(plans[0].id, "early-0");
+  EXPECT_EQ(plans[0].file, "victim");
+  EXPECT_EQ(plans[0].path, "/m/victim");
   EXPECT_EQ(plans[1].id, "early-1");
   EXPECT_EQ(plans[2].role, Role::kLateKill);
   EXPECT_EQ(plans[2].map_pages, 16u);
@@ -45,15 +49,54 @@ TEST(Victims, PlanWithInjectorAndNeighbourAfterRange) {
 
 TEST(Victims, NeighbourBeforeRangeOrNone) {
   std::vector<std::string> errors;
-  auto plans = plan_victims(spec_with(8, 4, 4, "hwpoison-pfn"), errors);
+  auto plans = plan_victims(spec_with("hwpoison-pfn"), layout(0, 8, 4, 4), errors);
   ASSERT_EQ(plans.size(), 4u);  // no injector for hwpoison-pfn
   EXPECT_EQ(plans[3].map_offset_pages, 0u);
   EXPECT_EQ(plans[3].map_pages, 4u);
   EXPECT_FALSE(plans[3].maps_page(4));
-  plans = plan_victims(spec_with(4, 0, 4, "hwpoison-pfn"), errors);
+  plans = plan_victims(spec_with("hwpoison-pfn"), layout(0, 4, 0, 4), errors);
   EXPECT_EQ(plans.size(), 3u);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("no neighbour"), std::string::npos);
+}
+
+TEST(Victims, WindowInsideALargeFileAndSharers) {
+  std::vector<std::string> errors;
+  VictimLayout l = layout(1000, 16, 1006, 4);
+  l.sharers = {{"sharer-0", "/m/s0"}, {"sharer-1", "/m/s1"}};
+  auto plans = plan_victims(spec_with("mce"), l, errors);
+  ASSERT_EQ(plans.size(), 6u);
+  EXPECT_EQ(plans[0].map_offset_pages, 1000u);
+  EXPECT_EQ(plans[3].role, Role::kNeighbour);
+  EXPECT_EQ(plans[3].map_offset_pages, 1010u);
+  EXPECT_EQ(plans[3].map_pages, 6u);
+  EXPECT_EQ(plans[4].id, "sharer-0-early-0");
+  EXPECT_EQ(plans[4].file, "sharer-0");
+  EXPECT_EQ(plans[4].path, "/m/s0");
+  EXPECT_EQ(plans[4].map_offset_pages, 1000u);
+  EXPECT_TRUE(plans[5].early_kill());
+}
+
+TEST(Victims, ActionRequiredMachineCheckGetsAPinnedConsumer) {
+  std::vector<std::string> errors;
+  CellSpec spec = spec_with("mce");
+  spec.mce_mode = "ar";
+  auto plans = plan_victims(spec, layout(0, 16, 4, 2), errors);
+  ASSERT_EQ(plans.size(), 5u);
+  EXPECT_EQ(plans[4].role, Role::kConsumer);
+  EXPECT_EQ(plans[4].map_offset_pages, 4u);
+  EXPECT_EQ(plans[4].map_pages, 2u);
+  EXPECT_EQ(plans[4].pin_cpu, kConsumerCpu);
+  EXPECT_FALSE(plans[4].early_kill());
+  spec.mce_mode = "ao";
+  EXPECT_EQ(plan_victims(spec, layout(0, 16, 4, 2), errors).size(), 4u);
+}
+
+TEST(Victims, NoRangeInTheFileMeansNoNeighbourOrInjector) {
+  std::vector<std::string> errors;
+  auto plans = plan_victims(spec_with("hwpoison-pfn"), layout(0, 16, std::nullopt, 0), errors);
+  EXPECT_EQ(plans.size(), 3u);
+  EXPECT_TRUE(errors.empty());
 }
 
 // Real processes on an ordinary file: mapping, a recorded SIGBUS (sent by
@@ -63,13 +106,14 @@ TEST(Victims, LifecycleOnOrdinaryFile) {
   std::filesystem::create_directories(dir);
   auto path = dir / "f";
   try {
-    create_trial_file(path, 4, 4096);
+    create_pattern_file(path, "victim", 4);
   } catch (const std::exception& e) {
     std::filesystem::remove_all(dir);
     GTEST_SKIP() << e.what();  // no FIEMAP here
   }
   {
-    VictimGroup g({{"early-0", Role::kEarlyKill, 0, 4}, {"late-0", Role::kLateKill, 2, 2}}, path, 4096);
+    VictimGroup g({{"early-0", Role::kEarlyKill, "victim", path, 0, 4}, {"late-0", Role::kLateKill, "victim", path, 2, 2}},
+                  4096);
     std::vector<std::string> errors;
     g.wait_ready(std::chrono::seconds(10), errors);
     ASSERT_TRUE(errors.empty()) << errors[0];
@@ -87,6 +131,12 @@ TEST(Victims, LifecycleOnOrdinaryFile) {
     EXPECT_EQ(r.outcome, "read-ok");
     EXPECT_EQ(r.data_matches, true);  // page 3 holds the number 3
     EXPECT_EQ(r.file_page, 3u);
+    // A spin ends when told to (no SIGBUS here: an ordinary file).
+    ASSERT_TRUE(g.start_spin(1, 2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto spin = g.stop_spin(1, 2, std::chrono::seconds(10));
+    EXPECT_TRUE(spin.done);
+    EXPECT_EQ(spin.outcome, "read-ok");
     auto e0 = g.finish(0, std::chrono::seconds(10));
     EXPECT_EQ(e0.status, "exited");
     EXPECT_EQ(e0.code, 0);

@@ -8,12 +8,16 @@
 #include "common/fs_util.h"
 #include "kernel/kernel.h"
 #include "plan/plan.h"
+#include "report/matrix.h"
+#include "report/rejudge.h"
+#include "report/report.h"
 #include "report/summary.h"
 #include "run/run_scenario.h"
 #include "scenario/scenario.h"
 #include "version.h"
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 using namespace poisonlab;
 
 namespace {
@@ -60,13 +64,31 @@ void add_inspection_commands(CLI::App& app) {
   check->add_option("scenario", scenario_file)->required();
   check->callback([&] {
     auto scenario = load_scenario(scenario_file);
-    auto cells = plan_cells(scenario);
-    std::cout << fmt::format("{}: valid, {} cells\n", scenario_file.string(), cells.size());
-    for (const auto& cell : cells) std::cout << "  " << cell.id << "\n";
+    Plan plan = plan_cells(scenario);
+    std::cout << fmt::format("{}: valid, {} cells\n", scenario_file.string(), plan.cells.size());
+    for (const auto& cell : plan.cells) std::cout << "  " << cell.id << "\n";
+    if (!plan.not_applicable.empty()) {
+      std::cout << fmt::format("{} combinations not applicable:\n", plan.not_applicable.size());
+      for (const auto& n : plan.not_applicable) std::cout << "  " << n.id << ": " << n.reason << "\n";
+    }
   });
+  static fs::path rejudged_file;
+  auto* judge = app.add_subcommand("judge", "Judge a report's observations again with this build's oracles");
+  judge->add_option("report", report_file)->required()->check(CLI::ExistingFile);
+  judge->add_option("--out", rejudged_file, "Where to write the new report (default: report.rejudged.json beside it)");
+  judge->callback([&] {
+    fs::path out = rejudged_file.empty() ? report_file.parent_path() / "report.rejudged.json" : rejudged_file;
+    json rejudged = rejudge_report(load_report(report_file), out, "poisonlab judge " + report_file.string());
+    std::cout << format_summary(rejudged) << "report: " << out.string() << "\n";
+  });
+  static bool matrix = false;
   auto* summary = app.add_subcommand("summary", "Print the summary table of a report");
   summary->add_option("report", report_file)->required()->check(CLI::ExistingFile);
-  summary->callback([&] { std::cout << format_summary(nlohmann::json::parse(read_file(report_file))); });
+  summary->add_flag("--matrix", matrix, "Print the correctness matrix (cell x oracle) instead");
+  summary->callback([&] {
+    json report = load_report(report_file);
+    std::cout << (matrix ? format_matrix(report) : format_summary(report));
+  });
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "observe/mf_flags.h"
 
 namespace poisonlab {
 namespace {
@@ -38,6 +39,7 @@ struct Event {
 
 struct Group {
   std::optional<uint64_t> pfn;
+  std::optional<std::string> flags;  // memory_failure's, as traced
   int64_t pid = 0;
   std::string comm;
   uint64_t start_ns = 0;
@@ -143,6 +145,7 @@ std::vector<Group> group_events(const std::vector<Event>& events) {
     if (e.name == kMemoryFailure) {
       Group g;
       g.pfn = hex_arg(e, "pfn");
+      g.flags = arg(e, "flags");
       g.pid = e.pid;
       g.comm = e.comm;
       g.start_ns = g.last_ns = e.time_ns;
@@ -203,8 +206,13 @@ Classification classify(const Group& g, const std::set<std::string>& probes_ok) 
 
 json optional_json(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
 
-json group_json(const Group& g, const Classification& c) {
+json group_json(const Group& g, const Classification& c, const json& mf_flags) {
+  std::optional<uint64_t> flags = g.flags ? parse_trace_number(*g.flags) : std::nullopt;
+  json decoded = flags ? flags_json(*flags, mf_flags) : json(nullptr);
   return {{"pfn", g.pfn ? json(*g.pfn) : json(nullptr)},
+          {"flags", g.flags ? json(*g.flags) : json(nullptr)},
+          {"flag_names", decoded.is_null() ? json(nullptr) : decoded["names"]},
+          {"unknown_flag_bits", decoded.is_null() ? json(nullptr) : decoded["unknown_bits"]},
           {"pid", g.pid},
           {"comm", g.comm},
           {"start_ns", g.start_ns},
@@ -231,13 +239,13 @@ json unavailable_probes(const std::set<std::string>& probes_ok) {
 
 }  // namespace
 
-json classify_notify_path(const json& trace_events, const json& probes) {
+json classify_notify_path(const json& trace_events, const json& probes, const json& mf_flags) {
   std::set<std::string> probes_ok = working_probes(probes);
   json per_event = json::array();
   json summary = json::object();
   for (const Group& g : group_events(events_in_time_order(trace_events))) {
     Classification c = classify(g, probes_ok);
-    per_event.push_back(group_json(g, c));
+    per_event.push_back(group_json(g, c, mf_flags));
     std::string key(c.path);
     summary[key] = summary.value(key, 0) + 1;
   }

@@ -34,12 +34,18 @@ inline constexpr int kEopnotsupp = -95;
 
 // trace_events: [{time_ns, cpu, pid, comm, event, args{string: string}}]
 // probes: [{name, kind, ok, error}] (the observation's trace.probes)
+// mf_flags: the kernel's enum mf_flags (observation.kernel_enums.mf_flags),
+// or null; it names the flags memory_failure was called with.
 // Returns {"per_event": [{pfn, pid, comm, start_ns, end_ns, duration_ns,
-//   functions_seen[], dax_holder_notify_failure_ret, xfs_dax_notify_failure_ret,
+//   flags, flag_names, unknown_flag_bits, functions_seen[],
+//   dax_holder_notify_failure_ret, xfs_dax_notify_failure_ret,
 //   mf_dax_kill_procs, unmap_mapping_range, memory_failure_ret,
 //   signals_generated, event_count, class, reason}],
 //   "summary": {class: count}, "unavailable_probes": [names]}
+// flags is the memory_failure event's flags as traced ("0x23") or null;
+// flag_names and unknown_flag_bits are null when flags or the enum are.
 // Throws InputError (file "observation") for events of the wrong shape.
-nlohmann::json classify_notify_path(const nlohmann::json& trace_events, const nlohmann::json& probes);
+nlohmann::json classify_notify_path(const nlohmann::json& trace_events, const nlohmann::json& probes,
+                                    const nlohmann::json& mf_flags = nullptr);
 
 }  // namespace poisonlab

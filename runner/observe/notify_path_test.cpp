@@ -192,6 +192,22 @@ TEST(NotifyPath, ReturnValuesInUnsignedRenderingAndGroupPrefix) {
   EXPECT_EQ(g["class"], "generic-fallback");
 }
 
+TEST(NotifyPath, FlagsAreNamedWithTheKernelsEnum) {
+  json events = json::array({ev(1, 7, "memory_failure", {{"pfn", "0x10021d"}, {"flags", "0x23"}}),
+                             ev(2, 7, "memory_failure", {{"pfn", "0x10021e"}})});
+  json mf_flags = {{"MF_COUNT_INCREASED", 1}, {"MF_ACTION_REQUIRED", 2}, {"MF_SW_SIMULATED", 32}};
+  json per = classify_notify_path(events, all_probes(), mf_flags)["per_event"];
+  EXPECT_EQ(per[0]["flags"], "0x23");
+  EXPECT_EQ(per[0]["flag_names"], json({"MF_COUNT_INCREASED", "MF_ACTION_REQUIRED", "MF_SW_SIMULATED"}));
+  EXPECT_EQ(per[0]["unknown_flag_bits"], "0x0");
+  EXPECT_EQ(per[1]["flags"], nullptr);  // not traced: nothing to name
+  EXPECT_EQ(per[1]["flag_names"], nullptr);
+
+  json unnamed = classify_notify_path(events, all_probes())["per_event"][0];  // no enum recorded
+  EXPECT_EQ(unnamed["flags"], "0x23");
+  EXPECT_EQ(unnamed["flag_names"], nullptr);
+}
+
 TEST(NotifyPath, MalformedEventsNameTheField) {
   json events = json::array({ev(1, 7, "memory_failure"), {{"time_ns", 2}, {"pid", 7}}});
   try {

@@ -22,13 +22,15 @@ struct SignalTimes {
   std::optional<uint64_t> last;
 };
 
-SignalTimes expected_signal_times(const TrialRecord& t) {
+// Early-kill mappers only: the madvise injector's BUS_MCEERR_AR is its own
+// syscall returning, not a revocation.
+SignalTimes expected_signal_times(const TrialRecord& t, const TrialModel& m) {
   SignalTimes times;
   for (const VictimRecord& v : t.victims) {
-    if (v.role != kRoleEarlyKill) continue;
-    SignalMatch m = match_early_kill_signals(t, v);
-    times.expected += m.expected.size();
-    for (const SignalRecord* s : m.matched) {
+    if (!v.early_kill()) continue;
+    SignalMatch match = match_signals(m, v);
+    times.expected += match.expected.size();
+    for (const SignalRecord* s : match.matched) {
       if (!s || !s->time_ns) continue;
       ++times.arrived_with_time;
       times.first = std::min(times.first.value_or(*s->time_ns), *s->time_ns);
@@ -56,16 +58,16 @@ TraceSpan memory_failure_span(const json& notify) {
 
 }  // namespace
 
-json compute_latency(const ObservationRecord& obs, const std::vector<json>& notify_per_trial) {
+json compute_latency(const Cell& cell) {
   json revocation = json::array(), phases = json::array();
-  for (size_t i = 0; i < obs.trials.size(); ++i) {
-    const TrialRecord& t = obs.trials[i];
+  for (size_t i = 0; i < cell.obs.trials.size(); ++i) {
+    const TrialRecord& t = cell.obs.trials[i];
     std::optional<uint64_t> start, end;
     if (t.injection) start = t.injection->start_ns, end = t.injection->end_ns;
-    SignalTimes signals = expected_signal_times(t);
+    SignalTimes signals = expected_signal_times(t, cell.models[i]);
     bool all_arrived = signals.expected > 0 && signals.arrived_with_time == signals.expected;
     revocation.push_back(all_arrived ? since(signals.last, start) : json(nullptr));
-    TraceSpan span = memory_failure_span(i < notify_per_trial.size() ? notify_per_trial[i] : json());
+    TraceSpan span = memory_failure_span(i < cell.notify.size() ? cell.notify[i] : json());
     phases.push_back({{"trial", t.index},
                       {"inject_to_first_signal_ns", since(signals.first, start)},
                       {"inject_to_last_signal_ns", since(signals.last, start)},

@@ -1,8 +1,8 @@
-// Oracles read off the kernel log, the trace and the stack/teardown records.
+// Oracles read off the kernel log, the trace, the taint mask and the stack
+// record.
 #include <fmt/format.h>
 
 #include "observe/kernel_log.h"
-#include "observe/notify_path.h"
 #include "oracles/oracle_set.h"
 
 namespace poisonlab::oracles {
@@ -12,61 +12,113 @@ using nlohmann::json;
 
 constexpr std::string_view kDaxPageType = "dax page";
 constexpr std::string_view kRecovered = "Recovered";
+constexpr uint64_t kTaintDie = 1u << 7;  // 'D': the kernel oopsed
 
 std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
-// Event names may carry a "group/" prefix.
-bool is_event(const json& e, std::string_view name) {
-  if (!e.is_object() || !e.contains("event") || !e["event"].is_string()) return false;
-  const std::string& event = e["event"].get_ref<const std::string&>();
-  size_t slash = event.rfind('/');
-  return std::string_view(event).substr(slash == std::string::npos ? 0 : slash + 1) == name;
+// Methods that never call memory_failure(): a badblocks entry only makes
+// reads fail, an unbind notifies the holder directly.
+bool calls_memory_failure(const std::string& method) { return method != kMethodBadblocks && method != kMethodUnbind; }
+
+std::string no_memory_failure_summary(const std::string& method) {
+  return fmt::format("{} does not call memory_failure (by design of the method)", method);
+}
+
+void add_dax_of(const json& stack, json& stacks, bool& all_dax) {
+  json dax = stack.is_object() ? stack.value("dax", json(nullptr)) : json(nullptr);
+  all_dax = all_dax && dax.is_object() && dax.value("statx_attr_dax", false);
+  stacks.push_back(dax);
 }
 
 }  // namespace
 
-OracleResult dax_active(const ObservationRecord& obs) {
+OracleResult dax_active(const Cell& cell) {
   constexpr std::string_view kName = "dax_active";
-  bool statx_dax = obs.dax.is_object() && obs.dax.value("statx_attr_dax", false);
-  json evidence = {{"dax", obs.dax}, {"kernel_messages", find_dax_mount_messages(obs.kernel_log)}};
-  return make_result(kName, statx_dax, evidence,
-                     statx_dax ? "statx reports STATX_ATTR_DAX on the victim files"
-                               : "statx does not report STATX_ATTR_DAX (or it was not recorded)");
+  json stacks = json::array(), not_dax = json::array();
+  bool all_dax = true;
+  if (cell.obs.stacks.empty())
+    add_dax_of(cell.obs.stack, stacks, all_dax);
+  else
+    for (const json& s : cell.obs.stacks) add_dax_of(s, stacks, all_dax);
+  for (const TrialRecord& t : cell.obs.trials)
+    for (const FileRecord& f : t.files)
+      if (f.statx_dax == false) not_dax.push_back({{"trial", t.index}, {"file", f.id}, {"path", f.path}});
+  json evidence = {{"dax", stacks},
+                   {"files_without_dax", not_dax},
+                   {"kernel_messages", find_dax_mount_messages(cell.obs.kernel_log)}};
+  bool passed = all_dax && not_dax.empty();
+  return make_result(kName, passed, evidence,
+                     passed ? "statx reports STATX_ATTR_DAX on the stack's probe file and every trial file"
+                            : fmt::format("DAX is not on everywhere: stack statx {}, {} trial file(s) without it",
+                                          all_dax ? "ok" : "off or not recorded", not_dax.size()));
 }
 
-OracleResult recovered_per_page(const ObservationRecord& obs) {
+OracleResult recovered_per_page(const Cell& cell) {
   constexpr std::string_view kName = "recovered_per_page";
-  json evidence = json::array();
-  size_t pages = 0, recovered = 0;
-  for (const TrialRecord& t : obs.trials) {
+  if (!calls_memory_failure(cell.method)) return make_skip(kName, no_memory_failure_summary(cell.method));
+  json evidence = json::array(), without_file_data = json::array();
+  size_t judged = 0, recovered = 0;
+  for (size_t i = 0; i < cell.obs.trials.size(); ++i) {
+    const TrialRecord& t = cell.obs.trials[i];
     // A trial without its own log lines falls back to the cell's log; each
     // trial poisons fresh blocks, so a pfn is not confused across trials.
     bool own_log = !t.kernel_log.empty();
-    auto results = find_recovery_results(own_log ? t.kernel_log : obs.kernel_log);
-    for (const PoisonedPage& p : t.pages) {
-      ++pages;
+    auto results = find_recovery_results(own_log ? t.kernel_log : cell.obs.kernel_log);
+    for (const ModelUnit& u : cell.models[i].units) {
+      if (!u.injected) continue;
+      if (u.owners.empty()) {
+        without_file_data.push_back({{"trial", t.index}, {"unit", u.unit->index}, {"pfn", hex(u.pfn)}});
+        continue;
+      }
+      ++judged;
       json seen = json::array();
       bool ok = false;
-      if (p.pfn_computed) {
-        for (const RecoveryResult& r : results) {
-          if (r.pfn != *p.pfn_computed) continue;
-          seen.push_back({{"page_type", r.page_type}, {"result", r.result}});
-          ok = ok || (r.page_type == kDaxPageType && r.result == kRecovered);
-        }
+      for (const RecoveryResult& r : results) {
+        if (r.pfn != u.pfn) continue;
+        seen.push_back({{"page_type", r.page_type}, {"result", r.result}});
+        ok = ok || (r.page_type == kDaxPageType && r.result == kRecovered);
       }
       recovered += ok;
       evidence.push_back({{"trial", t.index},
-                          {"file_page", p.file_page},
-                          {"pfn", p.pfn_computed ? json(hex(*p.pfn_computed)) : json(nullptr)},
+                          {"unit", u.unit->index},
+                          {"pfn", hex(u.pfn)},
                           {"recovery_results", seen},
                           {"recovered", ok},
                           {"log", own_log ? "trial" : "cell"}});
     }
   }
-  if (pages == 0) return make_skip(kName, "no poisoned pages recorded");
-  return make_result(
-      kName, recovered == pages, evidence,
-      fmt::format("{} of {} poisoned pages logged \"recovery action for dax page: Recovered\"", recovered, pages));
+  if (judged == 0)
+    return make_skip(kName, "no injected unit backs file data", {{"units_without_file_data", without_file_data}});
+  return make_result(kName, recovered == judged, {{"units", evidence}, {"units_without_file_data", without_file_data}},
+                     fmt::format("{} of {} injected file-data page(s) logged \"recovery action for dax page: "
+                                 "Recovered\"",
+                                 recovered, judged));
+}
+
+OracleResult memory_failure_traced(const Cell& cell) {
+  constexpr std::string_view kName = "memory_failure_traced";
+  if (!calls_memory_failure(cell.method)) return make_skip(kName, no_memory_failure_summary(cell.method));
+  if (!cell.obs.trace_enabled) return make_skip(kName, "trace disabled");
+  if (!probe_ok(cell.obs, "memory_failure")) return make_skip(kName, "the memory_failure probe is not available");
+  json evidence = json::array();
+  size_t units = 0, traced = 0;
+  for (size_t i = 0; i < cell.obs.trials.size(); ++i) {
+    const json& groups = cell.notify[i]["per_event"];
+    for (const ModelUnit& u : cell.models[i].units) {
+      if (!u.injected) continue;
+      ++units;
+      size_t hits = 0;
+      for (const json& g : groups) hits += g["pfn"] == u.pfn;
+      traced += hits > 0;
+      evidence.push_back({{"trial", cell.obs.trials[i].index},
+                          {"unit", u.unit->index},
+                          {"pfn", hex(u.pfn)},
+                          {"memory_failure_calls", hits}});
+    }
+  }
+  if (units == 0) return make_skip(kName, "no unit was injected");
+  return make_result(kName, traced == units, evidence,
+                     fmt::format("memory_failure traced for {} of {} injected pfn(s)", traced, units));
 }
 
 OracleResult kernel_healthy(const std::vector<std::string>& kernel_log) {
@@ -79,53 +131,21 @@ OracleResult kernel_healthy(const std::vector<std::string>& kernel_log) {
   return make_result(kName, problems.empty(), evidence, summary);
 }
 
-OracleResult fs_not_shut_down(const ObservationRecord& obs) {
-  constexpr std::string_view kName = "fs_not_shut_down";
-  auto messages = find_xfs_shutdown_messages(obs.kernel_log);
-  json shutdown_events = json::array();
-  for (const TrialRecord& t : obs.trials) {
-    if (!t.trace_events.is_array()) continue;
-    for (const json& e : t.trace_events)
-      if (is_event(e, "xfs_force_shutdown"))
-        shutdown_events.push_back({{"trial", t.index},
-                                   {"time_ns", e.value("time_ns", json(nullptr))},
-                                   {"args", e.value("args", json::object())}});
+OracleResult kernel_healthy(const Cell& cell) {
+  OracleResult r = kernel_healthy(cell.obs.kernel_log);
+  const auto& before = cell.obs.taint_before;
+  const auto& after = cell.obs.taint_after;
+  // The log may be cut short; the taint mask still says the kernel died.
+  bool oopsed = after && (*after & kTaintDie) && !(before.value_or(0) & kTaintDie);
+  r.evidence["taint"] = {{"before", before ? json(hex(*before)) : json(nullptr)},
+                         {"after", after ? json(hex(*after)) : json(nullptr)},
+                         {"oops_during_cell", oopsed}};
+  r.evidence["vm_unusable"] = cell.obs.vm_unusable ? json(*cell.obs.vm_unusable) : json(nullptr);
+  if (oopsed && r.verdict == kPass) {
+    r.verdict = std::string(kFail);
+    r.summary = "the taint mask gained D (an oops) during the cell, though the log shows no problem";
   }
-  bool umount_ok = obs.umount_ok.value_or(false);
-  json evidence = {{"shutdown_messages", messages},
-                   {"xfs_force_shutdown_events", shutdown_events},
-                   {"trace_checked", obs.trace_enabled && probe_ok(obs, "xfs_force_shutdown")},
-                   {"umount_ok", obs.umount_ok ? json(*obs.umount_ok) : json(nullptr)},
-                   {"umount_error", obs.umount_error}};
-  bool passed = messages.empty() && shutdown_events.empty() && umount_ok;
-  std::string summary =
-      fmt::format("{} XFS shutdown message(s), {} xfs_force_shutdown event(s), umount {}", messages.size(),
-                  shutdown_events.size(), obs.umount_ok ? (umount_ok ? "ok" : "failed") : "not recorded");
-  return make_result(kName, passed, evidence, summary);
-}
-
-OracleResult memory_failure_traced(const ObservationRecord& obs) {
-  constexpr std::string_view kName = "memory_failure_traced";
-  if (!obs.trace_enabled) return make_skip(kName, "trace disabled");
-  if (!probe_ok(obs, "memory_failure")) return make_skip(kName, "the memory_failure probe is not available");
-  json evidence = json::array();
-  size_t pages = 0, traced = 0;
-  for (const TrialRecord& t : obs.trials) {
-    json groups = classify_notify_path(t.trace_events, obs.probes)["per_event"];
-    for (const PoisonedPage& p : t.pages) {
-      ++pages;
-      size_t hits = 0;
-      for (const json& g : groups) hits += p.pfn_computed && g["pfn"] == *p.pfn_computed;
-      traced += hits > 0;
-      evidence.push_back({{"trial", t.index},
-                          {"file_page", p.file_page},
-                          {"pfn", p.pfn_computed ? json(hex(*p.pfn_computed)) : json(nullptr)},
-                          {"memory_failure_calls", hits}});
-    }
-  }
-  if (pages == 0) return make_skip(kName, "no poisoned pages recorded");
-  return make_result(kName, traced == pages, evidence,
-                     fmt::format("memory_failure traced for {} of {} poisoned pfns", traced, pages));
+  return r;
 }
 
 }  // namespace poisonlab::oracles

@@ -1,13 +1,15 @@
 #pragma once
 // The individual oracles. Each looks at one property of a cell's
 // observation and returns pass, fail or skip (its preconditions are absent)
-// with the concrete observed values as evidence.
+// with the concrete observed values as evidence and a one-line summary.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "oracles/observation_model.h"
+#include "oracles/poison_model.h"
 
 namespace poisonlab::oracles {
 
@@ -32,23 +34,52 @@ OracleResult make_skip(std::string_view name, std::string summary, nlohmann::jso
 // numbers, a spec built in C++ from ints holds signed ones.
 std::optional<uint64_t> spec_count(const nlohmann::json& cell_spec, std::string_view pointer);
 
-// signal_oracles.cpp
-OracleResult early_kill_signalled(const nlohmann::json& cell_spec, const ObservationRecord& obs);
-OracleResult si_addr_lsb(const ObservationRecord& obs);
-OracleResult neighbour_untouched(const ObservationRecord& obs);
-OracleResult late_kill_recorded(const nlohmann::json& cell_spec, const ObservationRecord& obs);
-OracleResult reaccess_no_hang(const nlohmann::json& cell_spec, const ObservationRecord& obs);
+// What every oracle judges: the spec, the parsed observation, the model of
+// each trial and the notify-path classification of each trial.
+struct Cell {
+  const nlohmann::json& spec;
+  const ObservationRecord& obs;
+  std::vector<TrialModel> models;      // parallel to obs.trials
+  std::vector<nlohmann::json> notify;  // classify_notify_path() of each trial
+  std::string method;                  // the first trial's method, else the spec's
+  std::string target_space;            // the first trial's target space, else the spec's
+};
+
+// The header of a victim's evidence entry.
+nlohmann::json victim_header(const TrialRecord& t, const VictimRecord& v);
 
 // injection_oracles.cpp
-OracleResult trials_completed(const nlohmann::json& cell_spec, const ObservationRecord& obs);
-OracleResult injection_succeeded(const ObservationRecord& obs);
-OracleResult pfn_arithmetic(const ObservationRecord& obs);
+OracleResult trials_completed(const Cell& cell);
+OracleResult injection_succeeded(const Cell& cell);
+OracleResult pfn_arithmetic(const Cell& cell);
+OracleResult soft_offline_refused(const Cell& cell);
+
+// signal_oracles.cpp
+OracleResult expected_victims(const Cell& cell);
+OracleResult si_addr_lsb(const Cell& cell);
+OracleResult neighbour_untouched(const Cell& cell);
+OracleResult late_kill_recorded(const Cell& cell);
+
+// revocation_oracles.cpp
+OracleResult mappings_revoked(const Cell& cell);
+OracleResult unbind_observed(const Cell& cell);
+
+// data_oracles.cpp
+OracleResult reaccess_no_hang(const Cell& cell);
+OracleResult reaccess_safe(const Cell& cell);
+OracleResult pread_media_error(const Cell& cell);
+OracleResult data_outside_intact(const Cell& cell);
 
 // log_oracles.cpp
-OracleResult dax_active(const ObservationRecord& obs);
-OracleResult recovered_per_page(const ObservationRecord& obs);
+OracleResult dax_active(const Cell& cell);
+OracleResult recovered_per_page(const Cell& cell);
+OracleResult memory_failure_traced(const Cell& cell);
 OracleResult kernel_healthy(const std::vector<std::string>& kernel_log);
-OracleResult fs_not_shut_down(const ObservationRecord& obs);
-OracleResult memory_failure_traced(const ObservationRecord& obs);
+OracleResult kernel_healthy(const Cell& cell);
+
+// fs_oracles.cpp
+OracleResult metadata_poison_handled(const Cell& cell);
+OracleResult fs_not_shut_down(const Cell& cell);
+OracleResult fsck_clean(const Cell& cell);
 
 }  // namespace poisonlab::oracles

@@ -26,23 +26,56 @@ json identity_fields(const CellIdentity* identity) {
   cell["kernel"] = identity->kernel;
   cell["stack"] = identity->stack;
   cell["method"] = identity->method;
+  cell["filesystem"] = identity->filesystem;
+  cell["target"] = identity->target;
   return cell;
 }
 
-std::vector<OracleResult> run_oracles(const json& cell_spec, const ObservationRecord& obs) {
-  return {trials_completed(cell_spec, obs),
-          dax_active(obs),
-          injection_succeeded(obs),
-          early_kill_signalled(cell_spec, obs),
-          si_addr_lsb(obs),
-          neighbour_untouched(obs),
-          late_kill_recorded(cell_spec, obs),
-          reaccess_no_hang(cell_spec, obs),
-          pfn_arithmetic(obs),
-          recovered_per_page(obs),
-          memory_failure_traced(obs),
-          kernel_healthy(obs.kernel_log),
-          fs_not_shut_down(obs)};
+std::vector<OracleResult> run_oracles(const Cell& cell) {
+  return {trials_completed(cell),
+          dax_active(cell),
+          kernel_healthy(cell),
+          injection_succeeded(cell),
+          expected_victims(cell),
+          si_addr_lsb(cell),
+          neighbour_untouched(cell),
+          mappings_revoked(cell),
+          late_kill_recorded(cell),
+          reaccess_no_hang(cell),
+          reaccess_safe(cell),
+          pread_media_error(cell),
+          data_outside_intact(cell),
+          pfn_arithmetic(cell),
+          recovered_per_page(cell),
+          memory_failure_traced(cell),
+          metadata_poison_handled(cell),
+          fs_not_shut_down(cell),
+          unbind_observed(cell),
+          soft_offline_refused(cell),
+          fsck_clean(cell)};
+}
+
+std::string spec_string(const json& spec, const char* pointer) {
+  json::json_pointer ptr(pointer);
+  return spec.is_object() && spec.contains(ptr) && spec.at(ptr).is_string() ? spec.at(ptr).get<std::string>() : "";
+}
+
+Cell build_cell(const json& cell_spec, const ObservationRecord& obs) {
+  Cell cell{cell_spec,
+            obs,
+            {},
+            {},
+            spec_string(cell_spec, "/injection/method"),
+            spec_string(cell_spec, "/injection/target/space")};
+  for (size_t i = 0; i < obs.trials.size(); ++i) {
+    cell.models.push_back(build_trial_model(cell_spec, obs, i));
+    cell.notify.push_back(classify_notify_path(obs.trials[i].trace_events, obs.probes, obs.mf_flags));
+  }
+  if (!obs.trials.empty()) {
+    if (!cell.models.front().method.empty()) cell.method = cell.models.front().method;
+    if (!obs.trials.front().target_space().empty()) cell.target_space = obs.trials.front().target_space();
+  }
+  return cell;
 }
 
 // Per trial and summed over trials.
@@ -83,12 +116,10 @@ json judge(const CellIdentity* identity, const json& cell_spec, const json& obse
   }
   try {
     ObservationRecord obs = parse_observation(observation);
-    std::vector<json> notify_per_trial;
-    for (const TrialRecord& t : obs.trials)
-      notify_per_trial.push_back(classify_notify_path(t.trace_events, obs.probes));
+    Cell c = build_cell(cell_spec, obs);
     json oracles_json = json::array();
     bool any_failed = false;
-    for (const OracleResult& r : run_oracles(cell_spec, obs)) {
+    for (const OracleResult& r : run_oracles(c)) {
       any_failed = any_failed || r.verdict == kFail;
       oracles_json.push_back(r);
     }
@@ -99,8 +130,8 @@ json judge(const CellIdentity* identity, const json& cell_spec, const json& obse
             : json("stack failed: " + (obs.stack_error.empty() ? std::string("(no message)") : obs.stack_error));
     cell["verdict"] = !obs.stack_ok ? kVerdictError : any_failed ? kVerdictFail : kVerdictPass;
     cell["oracles"] = std::move(oracles_json);
-    cell["notify_path"] = aggregate_notify_path(obs, notify_per_trial);
-    cell["latency"] = compute_latency(obs, notify_per_trial);
+    cell["notify_path"] = aggregate_notify_path(obs, c.notify);
+    cell["latency"] = compute_latency(c);
   } catch (const InputError& e) {
     cell = errored_cell(identity_fields(identity), "completed", std::string("malformed observation: ") + e.what(),
                         json::array());

@@ -21,10 +21,12 @@
 namespace poisonlab {
 
 struct CellIdentity {
-  std::string id;      // "debian-6.12/raw/madvise"
-  std::string kernel;  // "debian-6.12"
-  std::string stack;   // "raw"
-  std::string method;  // "madvise"
+  std::string id;          // "debian-6.12/raw/xfs/madvise"
+  std::string kernel;      // "debian-6.12"
+  std::string stack;       // "raw" (the stack's label)
+  std::string method;      // "madvise"
+  std::string filesystem;  // "xfs" (the file system's label)
+  std::string target;      // "file" (the target's space)
 };
 
 nlohmann::json judge_cell(const CellIdentity& identity, const nlohmann::json& cell_spec,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "oracles/canned_observation.h"
 
 namespace poisonlab {
@@ -11,7 +13,7 @@ using canned::oracle;
 using canned::victim;
 using nlohmann::json;
 
-const CellIdentity kIdentity{"debian-6.12/raw/madvise", "debian-6.12", "raw", "madvise"};
+const CellIdentity kIdentity{"debian-6.12/raw/xfs/madvise", "debian-6.12", "raw", "madvise", "xfs", "file"};
 
 json judge(const json& obs, const json& spec = canned::cell_spec()) { return judge_cell(kIdentity, spec, obs); }
 
@@ -20,19 +22,41 @@ std::string verdict_of(const json& judged, const std::string& name) {
   return o.is_null() ? "absent" : o["verdict"].get<std::string>();
 }
 
-TEST(JudgeCell, CannedObservationPassesEveryOracle) {
+std::string summary_of(const json& judged, const std::string& name) {
+  return oracle(judged, name)["summary"].get<std::string>();
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The evidence entry of one mapper in expected_victims.
+json mapper(const json& judged, int trial, const std::string& id) {
+  json o = oracle(judged, "expected_victims");  // a copy: keep it alive over the loop
+  for (const json& m : o["evidence"]["mappers"])
+    if (m["trial"] == trial && m["victim"] == id) return m;
+  return nullptr;
+}
+
+json ao_signal(int victim, uint64_t page, uint64_t time = 1) {
+  return {{"signo", 7}, {"code", 5}, {"addr", canned::page_addr(victim, page)}, {"addr_lsb", 12}, {"time_ns", time}};
+}
+
+const std::set<std::string> kSkippedOnCanned = {"pread_media_error", "metadata_poison_handled", "unbind_observed"};
+
+// ---------------------------------------------------------------------------
+// The whole cell
+
+TEST(JudgeCell, CannedObservationFailsNoOracle) {
   json judged = judge(canned::observation());
   EXPECT_EQ(judged["verdict"], "pass");
   EXPECT_EQ(judged["status"], "completed");
   EXPECT_EQ(judged["error"], nullptr);
-  EXPECT_EQ(judged["id"], "debian-6.12/raw/madvise");
-  EXPECT_EQ(judged["kernel"], "debian-6.12");
-  EXPECT_EQ(judged["stack"], "raw");
-  EXPECT_EQ(judged["method"], "madvise");
+  EXPECT_EQ(judged["id"], kIdentity.id);
+  EXPECT_EQ(judged["filesystem"], "xfs");
   EXPECT_EQ(judged["observation"], canned::observation());
-  ASSERT_EQ(judged["oracles"].size(), 13u);
+  ASSERT_EQ(judged["oracles"].size(), 21u);
   for (const json& o : judged["oracles"]) {
-    EXPECT_EQ(o["verdict"], "pass") << o.dump(2);
+    std::string name = o["name"];
+    EXPECT_EQ(o["verdict"], kSkippedOnCanned.count(name) ? "skip" : "pass") << o.dump(2);
     EXPECT_FALSE(o["summary"].get<std::string>().empty());
   }
 }
@@ -43,67 +67,347 @@ TEST(JudgeCell, WithoutIdentity) {
   EXPECT_FALSE(judged.contains("id"));
 }
 
-TEST(EarlyKillSignalled, MissingSignalFails) {
+TEST(JudgeCell, StackFailureIsError) {
   json obs = canned::observation();
-  victim(obs, 1, "early-0")["signals"].erase(2);  // page 6
+  obs["stack"]["ok"] = false;
+  obs["stack"]["error"] = "namespace: ndctl create-namespace: exit 1";
+  obs["trials"] = json::array();
   json judged = judge(obs);
-  EXPECT_EQ(judged["verdict"], "fail");
-  json o = oracle(judged, "early_kill_signalled");
-  EXPECT_EQ(o["verdict"], "fail");
-  const json& trial1_early0 = o["evidence"][2];
-  ASSERT_EQ(trial1_early0["victim"], "early-0");
-  ASSERT_EQ(trial1_early0["trial"], 1);
-  ASSERT_EQ(trial1_early0["missing"].size(), 1u);
-  EXPECT_EQ(trial1_early0["missing"][0]["page"], 6);
-  EXPECT_EQ(trial1_early0["missing"][0]["addr"], canned::map_addr_of(0) + 6 * canned::kPageSize);
-  EXPECT_TRUE(o["evidence"][0]["missing"].empty());
-  EXPECT_NE(o["summary"].get<std::string>().find("15 of 16"), std::string::npos);
+  EXPECT_EQ(judged["verdict"], "error");
+  EXPECT_EQ(judged["error"], "stack failed: namespace: ndctl create-namespace: exit 1");
+  EXPECT_EQ(verdict_of(judged, "trials_completed"), "fail");
 }
 
-TEST(EarlyKillSignalled, EvidenceNamesWhatTheKernelLogged) {
+TEST(JudgeCell, MissingObservationIsError) {
+  json judged = judge(nullptr);
+  EXPECT_EQ(judged["verdict"], "error");
+  EXPECT_EQ(judged["error"], "no observation");
+  EXPECT_TRUE(judged["oracles"].empty());
+  EXPECT_EQ(judged["latency"]["revocation_ns"], json::array());
+}
+
+TEST(JudgeCell, MalformedObservationNamesTheField) {
   json obs = canned::observation();
-  obs["trials"][0]["kernel_log"].push_back(
-      "[ 10.0003] Memory failure: 0x100204: Sending SIGBUS to poisonlab-victim:601 due to hardware memory corruption");
-  json o = oracle(judge(obs), "early_kill_signalled");
-  EXPECT_EQ(o["evidence"][1]["victim"], "early-1");
-  EXPECT_EQ(o["evidence"][1]["kernel_logged_sigbus_pfns"], json::array({"0x100204"}));
-  EXPECT_TRUE(o["evidence"][0]["kernel_logged_sigbus_pfns"].empty());
+  victim(obs, 1, "late-0")["map_addr"] = "0x7f00";
+  json judged = judge(obs);
+  EXPECT_EQ(judged["verdict"], "error");
+  std::string error = judged["error"];
+  EXPECT_TRUE(contains(error, "/trials/1/victims/2/map_addr")) << error;
+  EXPECT_TRUE(contains(error, "non-negative integer")) << error;
+  EXPECT_EQ(judged["observation"], obs);
+
+  json bad_unit = canned::observation();
+  bad_unit["trials"][0]["units"][1].erase("disk_offset");
+  EXPECT_TRUE(contains(judge(bad_unit)["error"], "/trials/0/units/1/disk_offset"));
+
+  json bad_checksum = canned::observation();
+  bad_checksum["trials"][0]["checksums"]["before"]["victim"]["x"] = "00";
+  EXPECT_TRUE(contains(judge(bad_checksum)["error"], "/trials/0/checksums/before/victim/x"));
+
+  json bad_stack = canned::observation();
+  bad_stack["stack"]["disks"] = json::array();
+  EXPECT_TRUE(contains(judge(bad_stack)["error"], "/stack"));
+
+  json bad_trace = canned::observation();
+  bad_trace["trials"][0]["trace_events"][0].erase("pid");
+  EXPECT_TRUE(contains(judge(bad_trace)["error"], "/trace_events/0/pid"));
 }
 
-TEST(EarlyKillSignalled, WrongAddressIsMissingAndUnexpected) {
+TEST(JudgeFailedCell, PanicInSerialTailGetsATitle) {
+  std::string tail =
+      "[   30.100000] BUG: kernel NULL pointer dereference, address: 0000000000000001\n"
+      "[   30.100100] Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+      "[   30.100300] Kernel panic - not syncing: Fatal exception\n";
+  json judged = judge_failed_cell(kIdentity, "hang", "no message from the agent for 60 s", tail);
+  EXPECT_EQ(judged["verdict"], "error");
+  EXPECT_EQ(judged["status"], "hang");
+  ASSERT_EQ(judged["kernel_problems"].size(), 2u);
+  EXPECT_EQ(verdict_of(judged, "kernel_healthy"), "fail");
+  json quiet = judge_failed_cell(kIdentity, "agent-error", "mkfs failed", "[ 1.0] all fine\n");
+  EXPECT_EQ(verdict_of(quiet, "kernel_healthy"), "pass");
+}
+
+// ---------------------------------------------------------------------------
+// trials_completed, dax_active, kernel_healthy
+
+TEST(TrialsCompleted, FewerTrialsOrAnAbortedTrialFails) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "trials_completed"), "pass");
   json obs = canned::observation();
-  victim(obs, 0, "early-1")["signals"][0]["addr"] = canned::map_addr_of(1) + 9 * canned::kPageSize;
-  json o = oracle(judge(obs), "early_kill_signalled");
+  obs["trials"].erase(1);
+  json o = oracle(judge(obs), "trials_completed");
   EXPECT_EQ(o["verdict"], "fail");
-  const json& e = o["evidence"][1];
-  ASSERT_EQ(e["missing"].size(), 1u);
-  EXPECT_EQ(e["missing"][0]["page"], 4);
-  ASSERT_EQ(e["unexpected"].size(), 1u);
-  EXPECT_EQ(e["unexpected"][0]["page"], 9);
+  EXPECT_EQ(o["evidence"]["observed"], 1);
+  EXPECT_EQ(o["evidence"]["wanted"], 2);
+
+  json aborted = canned::observation();
+  aborted["trials"][1]["injection"] = nullptr;
+  aborted["trials"][1]["errors"] = {"trial aborted: the victim file does not cross a extent-boundary"};
+  o = oracle(judge(aborted), "trials_completed");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["trials_without_injection"], json::array({1}));
 }
 
-TEST(EarlyKillSignalled, ActionRequiredCodeInsteadOfActionOptionalFails) {
+// The runner builds specs from C++ ints (signed JSON numbers); a spec parsed
+// from text holds unsigned ones. Both must count.
+TEST(TrialsCompleted, SignedCountsInSpecAreRead) {
+  json spec = canned::cell_spec();
+  spec["trials"] = static_cast<int>(spec["trials"].get<int64_t>());
+  ASSERT_TRUE(spec["trials"].is_number_integer() && !spec["trials"].is_number_unsigned());
+  EXPECT_EQ(verdict_of(judge(canned::observation(), spec), "trials_completed"), "pass");
+  json obs = canned::observation();
+  obs["trials"].erase(1);
+  EXPECT_EQ(verdict_of(judge(obs, spec), "trials_completed"), "fail");
+}
+
+TEST(DaxActive, StatxWithoutDaxFails) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "dax_active"), "pass");
+  json obs = canned::observation();
+  obs["stack"]["dax"]["statx_attr_dax"] = false;
+  obs["kernel_log"].push_back("[ 9.0] XFS (pmem0): DAX unsupported by block device. Turning off DAX.");
+  json o = oracle(judge(obs), "dax_active");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["kernel_messages"][0]["dax_enabled"], false);
+
+  json file = canned::observation();
+  file["trials"][1]["files"][1]["statx_attr_dax"] = false;
+  o = oracle(judge(file), "dax_active");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["files_without_dax"][0]["file"], "sharer-0");
+}
+
+TEST(KernelHealthy, WarningInLogOrOopsTaintFails) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "kernel_healthy"), "pass");
+  json obs = canned::observation();
+  obs["kernel_log"].push_back("[   12.000000] ------------[ cut here ]------------");
+  obs["kernel_log"].push_back(
+      "[   12.000001] WARNING: CPU: 1 PID: 500 at mm/memory-failure.c:2204 memory_failure+0x3f/0x7e0");
+  obs["kernel_log"].push_back("[   12.000002] Call Trace:");
+  json o = oracle(judge(obs), "kernel_healthy");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["problems"][0]["title"], "WARNING in memory_failure");
+
+  json tainted = canned::observation();
+  tainted["kernel_taint"]["after"] = 0x80;
+  o = oracle(judge(tainted), "kernel_healthy");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["taint"]["oops_during_cell"], true);
+
+  json machine_check = canned::observation();
+  machine_check["kernel_taint"]["after"] = 0x10;  // M: a machine check, not a kernel problem
+  EXPECT_EQ(verdict_of(judge(machine_check), "kernel_healthy"), "pass");
+}
+
+// ---------------------------------------------------------------------------
+// injection_succeeded
+
+TEST(InjectionSucceeded, FailedStepReportsErrno) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "injection_succeeded"), "pass");
+  json obs = canned::observation();
+  json& step = obs["trials"][0]["injection"]["steps"][1];
+  step["ret"] = -1;
+  step["errno"] = 16;
+  step["error"] = "madvise(MADV_HWPOISON): Device or resource busy";
+  // The kernel logged nothing for the step: it never reached memory_failure.
+  step["kernel_log"] = json::array();
+  json o = oracle(judge(obs), "injection_succeeded");
+  EXPECT_EQ(o["verdict"], "fail");
+  ASSERT_EQ(o["evidence"]["failed"].size(), 1u);
+  EXPECT_EQ(o["evidence"]["failed"][0]["errno"], 16);
+  EXPECT_EQ(o["evidence"]["failed"][0]["first_unit"], 1);
+  EXPECT_TRUE(contains(o["summary"], "Device or resource busy"));
+  // With kernel lines it was delivered, and memory_failure's error is the kernel's answer.
+  step["kernel_log"] = json::array({"[   13.7] Injecting memory failure for pfn 0x10021e at process virtual address 0x7f00"});
+  o = oracle(judge(obs), "injection_succeeded");
+  EXPECT_EQ(o["verdict"], "pass");
+  EXPECT_EQ(o["evidence"]["delivered_kernel_returned_error"].size(), 1u);
+  EXPECT_TRUE(contains(o["summary"], "answered 1 delivered step"));
+}
+
+TEST(InjectionSucceeded, MonitorRefusalAndHangFail) {
+  json obs = canned::observation();
+  obs["trials"][1]["injection"]["steps"][0]["host_reply"] = {
+      {"ok", true}, {"output", "Guest CPU does not support MCA broadcast\r\n"}};
+  json o = oracle(judge(obs), "injection_succeeded");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["failed"][0]["problem"], "the monitor refused: Guest CPU does not support MCA broadcast");
+  EXPECT_EQ(o["evidence"]["failed"][0]["reached_kernel"], false);
+
+  json hung = canned::unbind_observation();
+  json& step = hung["trials"][0]["injection"]["steps"][0];
+  step["hung"] = true;
+  step["ret"] = -1;
+  step["error"] = "the unbind write did not return within 90 s";
+  o = oracle(judge(hung, canned::unbind_spec()), "injection_succeeded");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["failed"][0]["hung"], true);
+}
+
+TEST(InjectionSucceeded, TrialWithoutStepsFails) {
+  json obs = canned::observation();
+  obs["trials"][1]["injection"]["steps"] = json::array();
+  json o = oracle(judge(obs), "injection_succeeded");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["trials_without_steps"], json::array({1}));
+
+  json aborted = canned::observation();
+  for (json& t : aborted["trials"]) t["injection"] = nullptr;  // trials_completed fails for them
+  EXPECT_EQ(verdict_of(judge(aborted), "injection_succeeded"), "skip");
+}
+
+// ---------------------------------------------------------------------------
+// expected_victims: the model
+
+TEST(ExpectedVictims, ModelFollowsTheStackAndTheReflink) {
+  json judged = judge(canned::observation());
+  json o = oracle(judged, "expected_victims");
+  EXPECT_EQ(o["verdict"], "pass");
+  EXPECT_TRUE(contains(o["summary"], "32 of 32 expected SIGBUS received by 10 mapper(s)")) << o["summary"];
+  const json& unit = o["evidence"]["model"][1]["units"][2];
+  EXPECT_EQ(unit["pfn"], fmt::format("{:#x}", canned::pfn_of(1, 6)));
+  EXPECT_EQ(unit["pfn_source"], "pfn_pagemap");  // madvise: the page the mappings showed
+  EXPECT_EQ(unit["fs_offset"], canned::fs_offset_of(1, 6));
+  EXPECT_EQ(unit["backs"], json::array({{{"file", "victim"}, {"page", 6}}, {{"file", "sharer-0"}, {"page", 6}}}));
+  json sharer = mapper(judged, 0, "sharer-0-early-0");
+  ASSERT_EQ(sharer["expected"].size(), 4u);
+  EXPECT_EQ(sharer["expected"][0]["addr"], canned::page_addr(canned::kSharerEarly, 4));
+  json injector = mapper(judged, 0, "injector");
+  EXPECT_EQ(injector["expected"][0]["code"], 4);  // the current task: action required
+  EXPECT_TRUE(mapper(judged, 0, "late-0").is_null());
+}
+
+TEST(ExpectedVictims, MissedSharerFails) {
+  json obs = canned::observation();
+  victim(obs, 1, "sharer-0-early-0")["signals"] = json::array();
+  json judged = judge(obs);
+  json o = oracle(judged, "expected_victims");
+  EXPECT_EQ(o["verdict"], "fail");
+  json sharer = mapper(judged, 1, "sharer-0-early-0");
+  ASSERT_EQ(sharer["missed"].size(), 4u);
+  EXPECT_EQ(sharer["missed"][0]["page"], 4);
+  EXPECT_EQ(sharer["missed"][0]["present_before"], true);
+  EXPECT_TRUE(mapper(judged, 1, "early-0")["missed"].empty());
+  EXPECT_TRUE(contains(o["summary"], "28 of 32")) << o["summary"];
+}
+
+TEST(ExpectedVictims, PageNotMappedAtInjectionIsCountedInTheSummary) {
+  json obs = canned::observation();
+  json& early = victim(obs, 0, "early-1");
+  early["signals"].erase(0);
+  early["pagemap_before"][0]["present"] = false;
+  early["pagemap_before"][0]["pfn"] = nullptr;
+  json judged = judge(obs);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "fail");
+  EXPECT_EQ(mapper(judged, 0, "early-1")["missed"][0]["present_before"], false);
+  EXPECT_TRUE(contains(summary_of(judged, "expected_victims"), "1 missed (1 on pages not mapped at injection time)"));
+}
+
+TEST(ExpectedVictims, WrongAddressIsMissedAndSpurious) {
+  json obs = canned::observation();
+  victim(obs, 0, "early-1")["signals"][0]["addr"] = canned::page_addr(canned::kEarly1, 9);
+  json judged = judge(obs);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "fail");
+  json e = mapper(judged, 0, "early-1");
+  ASSERT_EQ(e["missed"].size(), 1u);
+  EXPECT_EQ(e["missed"][0]["page"], 4);
+  ASSERT_EQ(e["spurious"].size(), 1u);
+  EXPECT_EQ(e["spurious"][0]["page"], 9);
+}
+
+TEST(ExpectedVictims, AddressInsideThePageMatches) {
+  json obs = canned::observation();
+  victim(obs, 0, "early-0")["signals"][1]["addr"] = canned::page_addr(canned::kEarly0, 5) + 0x123;
+  EXPECT_EQ(verdict_of(judge(obs), "expected_victims"), "pass");
+}
+
+TEST(ExpectedVictims, ActionRequiredInsteadOfActionOptionalIsMissed) {
   json obs = canned::observation();
   victim(obs, 0, "early-0")["signals"][3]["code"] = 4;
-  json o = oracle(judge(obs), "early_kill_signalled");
-  EXPECT_EQ(o["verdict"], "fail");
-  const json& e = o["evidence"][0];
-  ASSERT_EQ(e["missing"].size(), 1u);
-  EXPECT_EQ(e["missing"][0]["page"], 7);
-  ASSERT_EQ(e["other_signals"].size(), 1u);
+  json judged = judge(obs);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "fail");
+  json e = mapper(judged, 0, "early-0");
+  EXPECT_EQ(e["missed"][0]["page"], 7);
   EXPECT_EQ(e["other_signals"][0]["code"], 4);
+  EXPECT_TRUE(e["spurious"].empty());
 }
 
-TEST(EarlyKillSignalled, DuplicateActionOptionalSignalFails) {
+TEST(ExpectedVictims, ReaccessSignalsAreNotSpurious) {
   json obs = canned::observation();
-  json& signals = victim(obs, 0, "early-0")["signals"];
-  signals.push_back(signals[0]);
-  json o = oracle(judge(obs), "early_kill_signalled");
-  EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"][0]["unexpected"].size(), 1u);
+  victim(obs, 0, "early-0")["signals"].push_back(
+      {{"signo", 7}, {"code", 4}, {"addr", canned::page_addr(canned::kEarly0, 4)}, {"addr_lsb", 12}, {"time_ns", 9}});
+  victim(obs, 0, "early-1")["signals"].push_back(
+      {{"signo", 7}, {"code", 2}, {"addr", canned::page_addr(canned::kEarly1, 0)}, {"addr_lsb", 0}, {"time_ns", 9}});
+  json judged = judge(obs);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "pass");
+  EXPECT_EQ(mapper(judged, 0, "early-0")["other_signals"].size(), 1u);
+  EXPECT_EQ(mapper(judged, 0, "early-1")["other_signals"].size(), 1u);
 }
 
-TEST(EarlyKillSignalled, SkippedWithoutEarlyKillVictims) {
+TEST(ExpectedVictims, ActionOptionalSignalForAnUnpoisonedPageIsSpurious) {
+  json obs = canned::observation();
+  victim(obs, 1, "early-0")["signals"].push_back(ao_signal(canned::kEarly0, 12));
+  json judged = judge(obs);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "fail");
+  EXPECT_EQ(mapper(judged, 1, "early-0")["spurious"][0]["page"], 12);
+  // A second signal for a poisoned page is repeated, not spurious.
+  json twice = canned::observation();
+  json& signals = victim(twice, 0, "early-0")["signals"];
+  signals.push_back(signals[0]);
+  judged = judge(twice);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "pass");
+  EXPECT_EQ(mapper(judged, 0, "early-0")["repeated"].size(), 1u);
+}
+
+TEST(ExpectedVictims, InjectorWithoutActionRequiredFails) {
+  json obs = canned::observation();
+  victim(obs, 0, "injector")["signals"].erase(2);
+  json judged = judge(obs);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "fail");
+  EXPECT_EQ(mapper(judged, 0, "injector")["missed"][0]["page"], 6);
+}
+
+TEST(ExpectedVictims, UnitsOfAStepThatNeverRanAreNotExpected) {
+  json obs = canned::observation();
+  json& step = obs["trials"][1]["injection"]["steps"][3];
+  step["ret"] = -1;
+  step["error"] = "the injector did not answer (not running or hung)";
+  step["kernel_log"] = json::array();  // the kernel saw nothing: the unit was not poisoned
+  for (json& v : obs["trials"][1]["victims"]) {
+    json kept = json::array();
+    for (const json& s : v["signals"])
+      if (s["time_ns"].get<uint64_t>() < canned::signal_time(1, 0, 7)) kept.push_back(s);
+    v["signals"] = kept;
+  }
+  json judged = judge(obs);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "pass");
+  EXPECT_EQ(oracle(judged, "expected_victims")["evidence"]["model"][1]["units"][3]["injected"], false);
+  EXPECT_EQ(verdict_of(judged, "injection_succeeded"), "fail");
+}
+
+TEST(ExpectedVictims, DmLinearOffsetIsFollowed) {
+  // The same file data 16 MiB into the disk through dm-linear: the pfns move,
+  // the file pages they back do not.
+  json obs = canned::observation();
+  uint64_t shift = 16ull << 20;
+  obs["stack"]["dm_table"] = "0 1015808 linear 259:0 32768";
+  for (json& t : obs["trials"])
+    for (json& u : t["units"])
+      for (const char* key : {"pfn_computed", "pfn_pagemap", "pfn_kernel"})
+        u[key] = u[key].get<uint64_t>() + shift / 4096;
+  json judged = judge(obs);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "pass");
+  json unit = oracle(judged, "expected_victims")["evidence"]["model"][0]["units"][0];
+  EXPECT_EQ(unit["disk_offset"], canned::fs_offset_of(0, 4) + shift);
+  EXPECT_EQ(unit["backs"][0], json({{"file", "victim"}, {"page", 4}}));
+}
+
+TEST(ExpectedVictims, SkippedWhenNothingWasInjected) {
+  json obs = canned::observation();
+  for (json& t : obs["trials"])
+    for (json& s : t["injection"]["steps"]) s["host_reply"] = {{"ok", false}, {"error", "no monitor"}};
+  EXPECT_EQ(verdict_of(judge(obs), "expected_victims"), "skip");
+}
+
+TEST(ExpectedVictims, EarlyKillVictimsAskedForButAbsentFail) {
   json obs = canned::observation();
   for (json& t : obs["trials"]) {
     json kept = json::array();
@@ -111,179 +415,334 @@ TEST(EarlyKillSignalled, SkippedWithoutEarlyKillVictims) {
       if (v["role"] != "early-kill") kept.push_back(v);
     t["victims"] = kept;
   }
-  // The cell asked for two: their absence is a failure.
   json judged = judge(obs);
-  EXPECT_EQ(verdict_of(judged, "early_kill_signalled"), "fail");
-  EXPECT_EQ(oracle(judged, "early_kill_signalled")["evidence"]["asked"], 2);
-  // A cell without early-kill victims: nothing to check.
-  json spec = canned::cell_spec();
-  spec["victims"]["early_kill"] = 0;
-  judged = judge(obs, spec);
-  EXPECT_EQ(verdict_of(judged, "early_kill_signalled"), "skip");
-  EXPECT_EQ(verdict_of(judged, "si_addr_lsb"), "skip");
-  EXPECT_EQ(judged["latency"]["revocation_ns"], json::array({nullptr, nullptr}));
-  EXPECT_EQ(judged["verdict"], "pass");
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "fail");
+  EXPECT_EQ(oracle(judged, "expected_victims")["evidence"]["asked"], 2);
 }
 
-TEST(SiAddrLsb, WrongLsbFailsAndNullShiftSkips) {
+TEST(ExpectedVictims, UnbindNeedsOneSignalPerEarlyKillMapper) {
+  json judged = judge(canned::unbind_observation(), canned::unbind_spec());
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "pass");
+  EXPECT_TRUE(contains(summary_of(judged, "expected_victims"), "3 of 3 expected"))
+      << summary_of(judged, "expected_victims");
+
+  json obs = canned::unbind_observation();
+  json& early = victim(obs, 0, "early-1");
+  early["signals"][0]["code"] = 2;  // its own re-access on the removed device, not a notification
+  judged = judge(obs, canned::unbind_spec());
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "fail");
+  EXPECT_EQ(mapper(judged, 0, "early-1")["missed"][0]["page"], nullptr);
+}
+
+// ---------------------------------------------------------------------------
+// si_addr_lsb, neighbour_untouched, late_kill_recorded
+
+TEST(SiAddrLsb, WrongLsbFailsAndUnknownShiftSkips) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "si_addr_lsb"), "pass");
   json obs = canned::observation();
   victim(obs, 1, "early-1")["signals"][1]["addr_lsb"] = 21;
   json o = oracle(judge(obs), "si_addr_lsb");
   EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"][3]["mismatches"].size(), 1u);
-  EXPECT_EQ(o["evidence"][3]["mismatches"][0]["addr_lsb"], 21);
+  bool found = false;
+  for (const json& e : o["evidence"])
+    if (e["victim"] == "early-1" && e["trial"] == 1) found = e["mismatches"][0]["addr_lsb"] == 21;
+  EXPECT_TRUE(found);
 
-  json unknown_shift = canned::observation();
-  for (int t = 0; t < 2; ++t)
-    for (const char* id : {"early-0", "early-1"}) victim(unknown_shift, t, id)["mapping_page_shift"] = nullptr;
-  EXPECT_EQ(verdict_of(judge(unknown_shift), "si_addr_lsb"), "skip");
+  json unknown = canned::observation();
+  for (json& t : unknown["trials"])
+    for (json& v : t["victims"]) v["mapping_page_shift"] = nullptr;
+  EXPECT_EQ(verdict_of(judge(unknown), "si_addr_lsb"), "skip");
+}
+
+TEST(SiAddrLsb, NonMachineCheckSigbusIsNotChecked) {
+  json obs = canned::observation();
+  victim(obs, 0, "early-0")["signals"].push_back(
+      {{"signo", 7}, {"code", 2}, {"addr", canned::page_addr(canned::kEarly0, 4)}, {"addr_lsb", 0}, {"time_ns", 1}});
+  EXPECT_EQ(verdict_of(judge(obs), "si_addr_lsb"), "pass");
 }
 
 TEST(NeighbourUntouched, SignalledNeighbourFails) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "neighbour_untouched"), "pass");
   json obs = canned::observation();
-  victim(obs, 0, "neighbour-0")["signals"].push_back(
-      {{"signo", 7}, {"code", 5}, {"addr", canned::map_addr_of(9)}, {"addr_lsb", 12}, {"time_ns", 1}});
+  victim(obs, 0, "neighbour-0")["signals"].push_back(ao_signal(canned::kNeighbour, 8));
   json o = oracle(judge(obs), "neighbour_untouched");
   EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"][0]["signals"].size(), 1u);
-  EXPECT_EQ(o["evidence"][0]["signals"][0]["page"], 8);
+  EXPECT_EQ(o["evidence"][0]["action_optional_signals"][0]["page"], 8);
 }
 
-TEST(NeighbourUntouched, UnmappedNeighbourPageFails) {
+TEST(NeighbourUntouched, PageLostFailsPageAbsentBeforeDoesNot) {
   json obs = canned::observation();
   victim(obs, 1, "neighbour-0")["pagemap_after"][2]["present"] = false;
   json o = oracle(judge(obs), "neighbour_untouched");
   EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"][1]["pages_not_present"], json::array({10}));
+  EXPECT_EQ(o["evidence"][1]["pages_lost"], json::array({10}));
+
+  json absent = canned::observation();
+  json& n = victim(absent, 1, "neighbour-0");
+  n["pagemap_before"][2]["present"] = false;
+  n["pagemap_after"][2]["present"] = false;
+  o = oracle(judge(absent), "neighbour_untouched");
+  EXPECT_EQ(o["verdict"], "pass");
+  EXPECT_EQ(o["evidence"][1]["pages_not_present_before"], json::array({10}));
 }
 
 TEST(LateKillRecorded, ReportsPteStateAndFailsWhenNotRecorded) {
-  json judged = judge(canned::observation());
-  json o = oracle(judged, "late_kill_recorded");
+  json o = oracle(judge(canned::observation()), "late_kill_recorded");
   EXPECT_EQ(o["verdict"], "pass");
-  EXPECT_EQ(o["evidence"][0]["pages"][0]["present"], true);
-  EXPECT_NE(o["summary"].get<std::string>().find("8 present, 0 not present"), std::string::npos);
+  EXPECT_TRUE(contains(o["summary"], "0 present, 8 not present, 0 not recorded")) << o["summary"];
 
   json obs = canned::observation();
-  victim(obs, 0, "late-0")["pagemap_after"][1]["present"] = false;
-  EXPECT_EQ(verdict_of(judge(obs), "late_kill_recorded"), "pass");  // recorded: the oracle does not judge the state
   victim(obs, 0, "late-0")["pagemap_after"].erase(3);
+  victim(obs, 1, "late-0")["pagemap_after"][0]["present"] = nullptr;
   o = oracle(judge(obs), "late_kill_recorded");
   EXPECT_EQ(o["verdict"], "fail");
   EXPECT_EQ(o["evidence"][0]["missing_pages"], json::array({7}));
+  EXPECT_EQ(o["evidence"][1]["missing_pages"], json::array({4}));
+}
+
+// ---------------------------------------------------------------------------
+// mappings_revoked
+
+TEST(MappingsRevoked, LiveMappingOverAPoisonedPageFails) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "mappings_revoked"), "pass");
+  json obs = canned::observation();
+  json& late = victim(obs, 1, "late-0");
+  late["pagemap_after"][1] = {{"file_page", 5}, {"present", true}, {"pfn", canned::pfn_of(1, 5)}};
+  json o = oracle(judge(obs), "mappings_revoked");
+  EXPECT_EQ(o["verdict"], "fail");
+  ASSERT_EQ(o["evidence"]["live"].size(), 1u);
+  EXPECT_EQ(o["evidence"]["live"][0]["victim"], "late-0");
+  EXPECT_EQ(o["evidence"]["live"][0]["file_page"], 5);
+  EXPECT_EQ(o["evidence"]["live"][0]["pfn_after"], fmt::format("{:#x}", canned::pfn_of(1, 5)));
+}
+
+TEST(MappingsRevoked, SignalledOrNotMappedBeforeIsNotLive) {
+  json obs = canned::observation();
+  json& early = victim(obs, 0, "early-0");
+  early["pagemap_after"][0] = {
+      {"file_page", 4}, {"present", true}, {"pfn", canned::pfn_of(0, 4)}};  // still mapped, but told
+  json& late = victim(obs, 0, "late-0");
+  late["pagemap_before"][2]["present"] = false;
+  late["pagemap_after"][2] = {{"file_page", 6}, {"present", true}, {"pfn", canned::pfn_of(0, 6)}};  // faulted in later
+  json o = oracle(judge(obs), "mappings_revoked");
+  EXPECT_EQ(o["verdict"], "pass");
+  EXPECT_EQ(o["evidence"]["not_mapped_at_injection"][0]["victim"], "late-0");
+  EXPECT_TRUE(contains(o["summary"], "1 signalled but still mapped")) << o["summary"];
+}
+
+TEST(MappingsRevoked, SkippedWithoutPoisonedFilePages) {
+  json judged = judge(canned::metadata_observation(), canned::metadata_spec());
+  EXPECT_EQ(verdict_of(judged, "mappings_revoked"), "skip");
+}
+
+// ---------------------------------------------------------------------------
+// reaccess_no_hang, reaccess_safe, pread_media_error, data_outside_intact
+
+// Adds "sector 8" media-error lines over every poisoned unit of a trial.
+void add_media_errors(json& obs, int trial) {
+  json lines = json::array();
+  for (const json& u : obs["trials"][trial]["units"])
+    lines.push_back(fmt::format("{} 8", u["disk_offset"].get<uint64_t>() / 512));
+  obs["trials"][trial]["badblocks"]["after"]["pmem0"] = lines;
 }
 
 TEST(ReaccessNoHang, TimeoutFailsDisabledSkips) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "reaccess_no_hang"), "pass");
   json obs = canned::observation();
   victim(obs, 1, "late-0")["reaccess"]["outcome"] = "timeout";
-  json o = oracle(judge(obs), "reaccess_no_hang");
-  EXPECT_EQ(o["verdict"], "fail");
-  bool found = false;
-  for (const json& e : o["evidence"]) found = found || (e["victim"] == "late-0" && e["outcome"] == "timeout");
-  EXPECT_TRUE(found);
-
+  EXPECT_EQ(verdict_of(judge(obs), "reaccess_no_hang"), "fail");
   json spec = canned::cell_spec();
   spec["reaccess"] = false;
   EXPECT_EQ(verdict_of(judge(obs, spec), "reaccess_no_hang"), "skip");
-
-  json not_done = canned::observation();
-  for (json& t : not_done["trials"])
-    for (json& v : t["victims"]) v["reaccess"] = {{"done", false}, {"outcome", "not-run"}};
-  EXPECT_EQ(verdict_of(judge(not_done), "reaccess_no_hang"), "skip");
 }
 
-TEST(PfnArithmetic, MismatchIsListed) {
+TEST(ReaccessSafe, ReadOverSoftwarePoisonIsRecordedNotFailed) {
+  json o = oracle(judge(canned::observation()), "reaccess_safe");
+  EXPECT_EQ(o["verdict"], "pass");
+  EXPECT_TRUE(contains(o["summary"], "10 read over software-only poison")) << o["summary"];
+}
+
+TEST(ReaccessSafe, ReadOverAMediaErrorFailsSigbusPasses) {
   json obs = canned::observation();
-  json& page = obs["trials"][1]["pages"][2];
-  page["pfn_pagemap"] = page["pfn_computed"].get<uint64_t>() + 1;
-  page["pfn_kernel"] = nullptr;  // not printed: not compared
+  add_media_errors(obs, 0);
+  json o = oracle(judge(obs), "reaccess_safe");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"][0]["judgement"], "stale data served over a media error");
+  EXPECT_EQ(o["evidence"][0]["media_errors"][0]["range"], fmt::format("{} 8", canned::fs_offset_of(0, 4) / 512));
+
+  for (json& v : obs["trials"][0]["victims"])
+    v["reaccess"] = {{"done", true}, {"outcome", "sigbus"}, {"file_page", v["reaccess"]["file_page"]}, {"code", 4}};
+  EXPECT_EQ(verdict_of(judge(obs), "reaccess_safe"), "pass");
+}
+
+TEST(ReaccessSafe, WrongDataFails) {
+  json obs = canned::observation();
+  victim(obs, 1, "early-1")["reaccess"]["data_matches"] = false;
+  EXPECT_EQ(verdict_of(judge(obs), "reaccess_safe"), "fail");
+}
+
+TEST(PreadMediaError, FullReadOverAMediaErrorFailsEioPasses) {
+  json obs = canned::observation();
+  add_media_errors(obs, 1);
+  json o = oracle(judge(obs), "pread_media_error");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["over_media_errors"].size(), 8u);  // both files share the pages
+  for (json& p : obs["trials"][1]["pread"]) {
+    p["bytes"] = -1;
+    p["errno"] = 5;
+  }
+  o = oracle(judge(obs), "pread_media_error");
+  EXPECT_EQ(o["verdict"], "pass");
+  EXPECT_EQ(o["evidence"]["over_media_errors"][0]["error"], "Input/output error");
+}
+
+TEST(DataOutsideIntact, ChangedOrUnreadablePageFails) {
+  json o = oracle(judge(canned::observation()), "data_outside_intact");
+  EXPECT_EQ(o["verdict"], "pass");
+  EXPECT_EQ(o["evidence"]["poisoned_pages_skipped"], 16);
+  EXPECT_EQ(o["evidence"]["intact"], 48);
+
+  json obs = canned::observation();
+  obs["trials"][0]["checksums"]["after"]["sharer-0"]["9"] = "ffffffffffffffff";
+  obs["trials"][1]["checksums"]["after"]["victim"]["0"] = "error: Input/output error";
+  o = oracle(judge(obs), "data_outside_intact");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_EQ(o["evidence"]["changed"][0]["file"], "sharer-0");
+  EXPECT_EQ(o["evidence"]["changed"][0]["page"], 9);
+  EXPECT_EQ(o["evidence"]["unreadable"][0]["page"], 0);
+}
+
+TEST(DataOutsideIntact, UnbindSkips) {
+  EXPECT_EQ(verdict_of(judge(canned::unbind_observation(), canned::unbind_spec()), "data_outside_intact"), "skip");
+}
+
+// ---------------------------------------------------------------------------
+// pfn_arithmetic, recovered_per_page, memory_failure_traced
+
+TEST(PfnArithmetic, MismatchIsListed) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "pfn_arithmetic"), "pass");
+  json obs = canned::observation();
+  json& unit = obs["trials"][1]["units"][2];
+  unit["pfn_pagemap"] = unit["pfn_computed"].get<uint64_t>() + 1;
+  unit["pfn_kernel"] = nullptr;  // not printed: not compared
   json o = oracle(judge(obs), "pfn_arithmetic");
   EXPECT_EQ(o["verdict"], "fail");
   ASSERT_EQ(o["evidence"]["mismatches"].size(), 1u);
   EXPECT_EQ(o["evidence"]["mismatches"][0]["file_page"], 6);
   EXPECT_EQ(o["evidence"]["mismatches"][0]["differ"], json::array({"pfn_pagemap"}));
-  EXPECT_EQ(o["evidence"]["comparisons"], 23);
+  EXPECT_EQ(o["evidence"]["comparisons"], 31);
 }
 
-TEST(PfnArithmetic, InjectedPfnDisagreeing) {
+TEST(PfnArithmetic, StackDisagreeingWithTheUnitFails) {
   json obs = canned::observation();
-  obs["trials"][0]["injection"]["steps"][0]["pfn"] = 0x42;
+  obs["stack"]["disks"][0]["layout"]["data_start"] = canned::kDataStart + 0x1000;
   json o = oracle(judge(obs), "pfn_arithmetic");
   EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"]["mismatches"][0]["differ"], json::array({"pfn_injected"}));
+  EXPECT_EQ(o["evidence"]["mismatches"][0]["differ"], json::array({"pfn_stack"}));
 }
 
 TEST(RecoveredPerPage, FailedRecoveryFails) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "recovered_per_page"), "pass");
   json obs = canned::observation();
   std::string& line = obs["trials"][0]["kernel_log"][3].get_ref<std::string&>();
   line.replace(line.find("Recovered"), 9, "Failed");
   json o = oracle(judge(obs), "recovered_per_page");
   EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"][1]["recovered"], false);
-  EXPECT_EQ(o["evidence"][1]["recovery_results"][0]["result"], "Failed");
-  EXPECT_NE(o["summary"].get<std::string>().find("7 of 8"), std::string::npos);
+  EXPECT_EQ(o["evidence"]["units"][1]["recovered"], false);
+  EXPECT_EQ(o["evidence"]["units"][1]["recovery_results"][0]["result"], "Failed");
+  EXPECT_TRUE(contains(o["summary"], "7 of 8"));
 }
 
-TEST(SiAddrLsb, NonMachineCheckSigbusIsNotChecked) {
+TEST(RecoveredPerPage, SkipsMethodsWithoutMemoryFailureAndUnitsWithoutFileData) {
+  json spec = canned::cell_spec();
+  spec["injection"]["method"] = "badblocks";
   json obs = canned::observation();
-  // A plain BUS_ADRERR on re-access carries no si_addr_lsb.
-  victim(obs, 0, "early-0")["signals"].push_back({{"signo", 7},
-                                                  {"code", 2},
-                                                  {"addr", canned::map_addr_of(0) + 4 * canned::kPageSize},
-                                                  {"addr_lsb", 0},
-                                                  {"time_ns", 1}});
-  json judged = judge(obs);
-  EXPECT_EQ(verdict_of(judged, "si_addr_lsb"), "pass");
-  EXPECT_EQ(verdict_of(judged, "early_kill_signalled"), "pass");  // other signals do not fail it
-  EXPECT_EQ(oracle(judged, "early_kill_signalled")["evidence"][0]["other_signals"].size(), 1u);
+  for (json& t : obs["trials"]) t["injection"]["method"] = "badblocks";
+  json judged = judge(obs, spec);
+  EXPECT_EQ(verdict_of(judged, "recovered_per_page"), "skip");
+  EXPECT_TRUE(contains(summary_of(judged, "recovered_per_page"), "badblocks does not call memory_failure"));
+  EXPECT_EQ(verdict_of(judged, "memory_failure_traced"), "skip");
+
+  judged = judge(canned::metadata_observation(), canned::metadata_spec());
+  EXPECT_EQ(verdict_of(judged, "recovered_per_page"), "skip");
+  EXPECT_EQ(summary_of(judged, "recovered_per_page"), "no injected unit backs file data");
 }
 
-TEST(Pagemap, UnreadEntriesAreNotRecorded) {
+TEST(MemoryFailureTraced, UntracedPfnFails) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "memory_failure_traced"), "pass");
   json obs = canned::observation();
-  victim(obs, 0, "neighbour-0")["pagemap_after"][0]["present"] = nullptr;
-  json judged = judge(obs);
-  EXPECT_EQ(verdict_of(judged, "neighbour_untouched"), "pass");
-  EXPECT_EQ(oracle(judged, "neighbour_untouched")["evidence"][0]["pages_not_read"], json::array({8}));
-
-  victim(obs, 1, "late-0")["pagemap_after"][0]["present"] = nullptr;
-  json o = oracle(judge(obs), "late_kill_recorded");
+  json kept = json::array();
+  std::string dropped = fmt::format("{:#x}", canned::pfn_of(0, 5));
+  for (const json& e : obs["trials"][0]["trace_events"])
+    if (!(e["event"] == "memory_failure" && e["args"]["pfn"] == dropped)) kept.push_back(e);
+  obs["trials"][0]["trace_events"] = kept;
+  json o = oracle(judge(obs), "memory_failure_traced");
   EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"][1]["missing_pages"], json::array({4}));
+  EXPECT_EQ(o["evidence"][1]["memory_failure_calls"], 0);
 }
 
-TEST(InjectionSucceeded, StepTheAgentCouldNotRunFails) {
+TEST(MemoryFailureTraced, TraceDisabledOrProbeMissingSkips) {
   json obs = canned::observation();
-  obs["trials"][1]["injection"]["steps"][0]["error"] = "no injector process";
-  json o = oracle(judge(obs), "injection_succeeded");
-  EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"]["failed"][0]["error"], "no injector process");
+  obs["trace"]["probes"][0]["ok"] = false;
+  EXPECT_EQ(verdict_of(judge(obs), "memory_failure_traced"), "skip");
+  obs["trace"] = {{"enabled", false}, {"probes", json::array()}};
+  for (json& t : obs["trials"]) t["trace_events"] = json::array();
+  json judged = judge(obs);
+  EXPECT_EQ(judged["verdict"], "pass");
+  EXPECT_EQ(verdict_of(judged, "memory_failure_traced"), "skip");
+  EXPECT_TRUE(judged["notify_path"]["summary"].empty());
+  EXPECT_EQ(judged["latency"]["revocation_ns"][0], 23'500);  // signals are still timed
 }
 
-TEST(RecoveredPerPage, FallsBackToTheCellLog) {
-  json obs = canned::observation();
-  obs["trials"][0]["kernel_log"] = json::array();
-  json o = oracle(judge(obs), "recovered_per_page");
+// ---------------------------------------------------------------------------
+// metadata_poison_handled, fs_not_shut_down
+
+TEST(MetadataPoisonHandled, ShutdownPassesAndNoShutdownFailsWithTheNotifyPath) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "metadata_poison_handled"), "skip");
+  json judged = judge(canned::metadata_observation(), canned::metadata_spec());
+  json o = oracle(judged, "metadata_poison_handled");
   EXPECT_EQ(o["verdict"], "pass");
-  EXPECT_EQ(o["evidence"][0]["log"], "cell");
+  EXPECT_EQ(o["evidence"]["trials"][0]["notify_path"][0]["class"], "holder");
+  EXPECT_EQ(verdict_of(judged, "fs_not_shut_down"), "skip");
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "pass");  // no file page was poisoned: nobody to signal
+
+  // Through dm the file system is never told: no shutdown, generic fallback.
+  json obs = canned::metadata_observation();
+  for (json& t : obs["trials"]) {
+    json kept = json::array();
+    for (json& e : t["trace_events"]) {
+      if (e["event"] == "xfs_force_shutdown" || e["event"] == "xfs_dax_notify_failure" ||
+          e["event"] == "xfs_dax_notify_failure_ret")
+        continue;
+      if (e["event"] == "dax_holder_notify_failure_ret") e["args"]["ret"] = "-95";
+      kept.push_back(e);
+    }
+    t["trace_events"] = kept;
+    t["kernel_log"] = json::array();
+    t["injection"]["steps"][0]["kernel_log"] = json::array({"[ 1.0] Injecting memory failure at pfn 0x100210"});
+    t["fs_write_probe"] = {{"ok", true}, {"errno", 0}};
+  }
   obs["kernel_log"] = json::array();
-  EXPECT_EQ(verdict_of(judge(obs), "recovered_per_page"), "fail");
+  o = oracle(judge(obs, canned::metadata_spec()), "metadata_poison_handled");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_TRUE(contains(o["summary"], "generic-fallback x2: the file system was never told")) << o["summary"];
 }
 
-TEST(KernelHealthy, WarningInLogFails) {
-  json obs = canned::observation();
-  obs["kernel_log"].push_back("[   12.000000] ------------[ cut here ]------------");
-  obs["kernel_log"].push_back(
-      "[   12.000001] WARNING: CPU: 1 PID: 500 at mm/memory-failure.c:2204 memory_failure+0x3f/0x7e0");
-  obs["kernel_log"].push_back("[   12.000002] Call Trace:");
-  json judged = judge(obs);
-  json o = oracle(judged, "kernel_healthy");
-  EXPECT_EQ(o["verdict"], "fail");
-  ASSERT_EQ(o["evidence"]["problems"].size(), 1u);
-  EXPECT_EQ(o["evidence"]["problems"][0]["title"], "WARNING in memory_failure");
-  EXPECT_EQ(judged["verdict"], "fail");
+TEST(MetadataPoisonHandled, WriteProbeEioAloneCounts) {
+  json obs = canned::metadata_observation();
+  for (json& t : obs["trials"]) {
+    json kept = json::array();
+    for (json& e : t["trace_events"])
+      if (e["event"] != "xfs_force_shutdown") kept.push_back(e);
+    t["trace_events"] = kept;
+    t["kernel_log"] = json::array({"[ 1.0] Injecting memory failure at pfn 0x100210"});
+  }
+  obs["kernel_log"] = json::array();
+  EXPECT_EQ(verdict_of(judge(obs, canned::metadata_spec()), "metadata_poison_handled"), "pass");
 }
 
 TEST(FsNotShutDown, ShutdownMessageTraceEventOrUmountFailureFails) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "fs_not_shut_down"), "pass");
   json obs = canned::observation();
   obs["kernel_log"].push_back(
       "[ 13.0] XFS (pmem0): Corruption of in-memory data (0x8) detected. Shutting down filesystem.");
@@ -305,100 +764,107 @@ TEST(FsNotShutDown, ShutdownMessageTraceEventOrUmountFailureFails) {
   json umount = canned::observation();
   umount["teardown"]["umount_ok"] = false;
   umount["teardown"]["umount_error"] = "EBUSY";
-  o = oracle(judge(umount), "fs_not_shut_down");
-  EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"]["umount_error"], "EBUSY");
+  EXPECT_EQ(oracle(judge(umount), "fs_not_shut_down")["evidence"]["umount_error"], "EBUSY");
+  EXPECT_EQ(verdict_of(judge(umount), "fs_not_shut_down"), "fail");
 }
 
-TEST(InjectionSucceeded, FailedStepReportsErrno) {
-  json obs = canned::observation();
-  obs["trials"][0]["injection"]["steps"][1]["ret"] = -1;
-  obs["trials"][0]["injection"]["steps"][1]["errno"] = 16;
-  json o = oracle(judge(obs), "injection_succeeded");
-  EXPECT_EQ(o["verdict"], "fail");
-  ASSERT_EQ(o["evidence"]["failed"].size(), 1u);
-  EXPECT_EQ(o["evidence"]["failed"][0]["errno"], 16);
-  EXPECT_EQ(o["evidence"]["failed"][0]["file_page"], 5);
-  EXPECT_FALSE(o["evidence"]["failed"][0]["error"].get<std::string>().empty());
+// ---------------------------------------------------------------------------
+// unbind_observed
 
-  json no_steps = canned::observation();
-  no_steps["trials"][1]["injection"]["steps"] = json::array();
-  o = oracle(judge(no_steps), "injection_succeeded");
-  EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"]["trials_without_steps"], json::array({1}));
-}
-
-TEST(DaxActive, StatxWithoutDaxFails) {
-  json obs = canned::observation();
-  obs["stack"]["dax"]["statx_attr_dax"] = false;
-  obs["kernel_log"].push_back("[ 9.0] XFS (pmem0): DAX unsupported by block device. Turning off DAX.");
-  json o = oracle(judge(obs), "dax_active");
-  EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"]["kernel_messages"][0]["dax_enabled"], false);
-}
-
-TEST(TrialsCompleted, FewerTrialsThanAskedFails) {
-  json obs = canned::observation();
-  obs["trials"].erase(1);
-  json o = oracle(judge(obs), "trials_completed");
-  EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"]["observed"], 1);
-  EXPECT_EQ(o["evidence"]["wanted"], 2);
-}
-
-// The runner builds specs from C++ ints (signed JSON numbers); a spec parsed
-// from text holds unsigned ones. Both must count.
-TEST(TrialsCompleted, SignedCountsInSpecAreRead) {
-  json spec = canned::cell_spec();
-  spec["trials"] = static_cast<int>(spec["trials"].get<int64_t>());
-  spec["victims"]["early_kill"] = static_cast<int>(spec["victims"]["early_kill"].get<int64_t>());
-  ASSERT_TRUE(spec["trials"].is_number_integer() && !spec["trials"].is_number_unsigned());
-  json obs = canned::observation();
-  obs["trials"].erase(1);
-  EXPECT_EQ(verdict_of(judge(obs, spec), "trials_completed"), "fail");
-  EXPECT_EQ(verdict_of(judge(canned::observation(), spec), "trials_completed"), "pass");
-}
-
-TEST(TraceDisabled, TraceOraclesSkipAndNotifyPathIsEmpty) {
-  json obs = canned::observation();
-  obs["trace"] = {{"enabled", false}, {"probes", json::array()}};
-  for (json& t : obs["trials"]) t["trace_events"] = json::array();
-  json judged = judge(obs);
+TEST(UnbindObserved, PreRemoveIsDecodedAndRecorded) {
+  json judged = judge(canned::unbind_observation(), canned::unbind_spec());
+  json o = oracle(judged, "unbind_observed");
+  EXPECT_EQ(o["verdict"], "pass");
+  const json& e = o["evidence"][0];
+  EXPECT_EQ(e["reached_holder"], true);
+  EXPECT_EQ(e["pre_remove"], true);
+  EXPECT_EQ(e["whole_device_notifications"][1]["flags"]["names"], json::array({"MF_MEM_PRE_REMOVE"}));
+  EXPECT_EQ(e["fs_write_probe"]["errno"], 5);
+  EXPECT_EQ(e["pagemap_recorded"], false);
+  EXPECT_TRUE(contains(o["summary"], "MF_MEM_PRE_REMOVE set (pre-remove)")) << o["summary"];
+  EXPECT_TRUE(contains(o["summary"], "4 of 4 mapper(s) got a machine-check SIGBUS")) << o["summary"];
+  EXPECT_EQ(verdict_of(judged, "fs_not_shut_down"), "skip");
+  EXPECT_EQ(verdict_of(judged, "fsck_clean"), "skip");  // the device was gone
   EXPECT_EQ(judged["verdict"], "pass");
-  EXPECT_EQ(verdict_of(judged, "memory_failure_traced"), "skip");
-  EXPECT_EQ(verdict_of(judged, "fs_not_shut_down"), "pass");
-  EXPECT_EQ(oracle(judged, "fs_not_shut_down")["evidence"]["trace_checked"], false);
-  EXPECT_TRUE(judged["notify_path"]["summary"].empty());
-  EXPECT_EQ(judged["notify_path"]["trace_enabled"], false);
-  EXPECT_EQ(judged["latency"]["phases"][0]["memory_failure_first_ns"], nullptr);
-  EXPECT_EQ(judged["latency"]["phases"][0]["kernel_handling_ns"], nullptr);
-  EXPECT_EQ(judged["latency"]["revocation_ns"][0], 23'100);  // signals still timed
 }
 
-TEST(TraceProbes, MissingMemoryFailureProbeSkips) {
-  json obs = canned::observation();
-  obs["trace"]["probes"][0]["ok"] = false;
-  EXPECT_EQ(verdict_of(judge(obs), "memory_failure_traced"), "skip");
+TEST(UnbindObserved, Kernel61FlagsAndAnEnumWithoutTheNameAreRecordedNotJudged) {
+  json obs = canned::unbind_observation();
+  for (json& e : obs["trials"][0]["trace_events"])
+    if (e["args"].contains("flags")) e["args"]["flags"] = "0x0";
+  json o = oracle(judge(obs, canned::unbind_spec()), "unbind_observed");
+  EXPECT_EQ(o["verdict"], "pass");
+  EXPECT_EQ(o["evidence"][0]["pre_remove"], false);
+  EXPECT_TRUE(contains(o["summary"], "MF_MEM_PRE_REMOVE not set"));
+
+  obs["kernel_enums"]["mf_flags"].erase("MF_MEM_PRE_REMOVE");
+  o = oracle(judge(obs, canned::unbind_spec()), "unbind_observed");
+  EXPECT_EQ(o["verdict"], "pass");
+  EXPECT_TRUE(contains(o["summary"], "this kernel's enum mf_flags has no MF_MEM_PRE_REMOVE")) << o["summary"];
 }
 
-TEST(MemoryFailureTraced, UntracedPfnFails) {
-  json obs = canned::observation();
-  json kept = json::array();
-  std::string dropped = fmt::format("{:#x}", canned::pfn_of(0, 5));
-  for (const json& e : obs["trials"][0]["trace_events"])
-    if (!(e["event"] == "memory_failure" && e["args"]["pfn"] == dropped)) kept.push_back(e);
-  obs["trials"][0]["trace_events"] = kept;
-  json o = oracle(judge(obs), "memory_failure_traced");
+TEST(UnbindObserved, HangOrLiveMappingFails) {
+  json hung = canned::unbind_observation();
+  hung["trials"][0]["injection"]["steps"][0]["hung"] = true;
+  EXPECT_EQ(verdict_of(judge(hung, canned::unbind_spec()), "unbind_observed"), "fail");
+
+  json live = canned::unbind_observation();
+  victim(live, 0, "late-0")["pagemap_after"] = {{{"file_page", 3}, {"present", true}, {"pfn", 0x100200}}};
+  json o = oracle(judge(live, canned::unbind_spec()), "unbind_observed");
   EXPECT_EQ(o["verdict"], "fail");
-  EXPECT_EQ(o["evidence"][1]["memory_failure_calls"], 0);
+  EXPECT_EQ(o["evidence"][0]["live_mappings"][0]["victim"], "late-0");
 }
 
-TEST(NotifyPathAggregate, SummedOverTrials) {
+// ---------------------------------------------------------------------------
+// soft_offline_refused, fsck_clean
+
+TEST(SoftOfflineRefused, AcceptedSoftOfflineFails) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "soft_offline_refused"), "pass");
+  json obs = canned::observation();
+  obs["trials"][0]["soft_offline"]["ret"] = 0;
+  obs["trials"][0]["soft_offline"]["errno"] = 0;
+  EXPECT_EQ(verdict_of(judge(obs), "soft_offline_refused"), "fail");
+  obs["trials"][0]["soft_offline"] = nullptr;
+  EXPECT_EQ(verdict_of(judge(obs), "soft_offline_refused"), "skip");
+}
+
+TEST(FsckClean, NotCleanFailsMediaErrorsAndSkippedCheckSkip) {
+  EXPECT_EQ(verdict_of(judge(canned::observation()), "fsck_clean"), "pass");
+  json obs = canned::observation();
+  obs["teardown"]["fsck"]["clean"] = false;
+  obs["teardown"]["fsck"]["runs"][0]["exit_code"] = 1;
+  obs["teardown"]["fsck"]["runs"][0]["output_tail"] = "agi unlinked bucket 5 is 133 in ag 0 (inode=133)\n";
+  json o = oracle(judge(obs), "fsck_clean");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_TRUE(contains(o["summary"], "agi unlinked bucket")) << o["summary"];
+
+  json media = obs;
+  media["teardown"]["region_badblocks"]["region0"] = {"4328 16"};
+  o = oracle(judge(media), "fsck_clean");
+  EXPECT_EQ(o["verdict"], "skip");
+  EXPECT_TRUE(contains(o["summary"], "reads of bad sectors fail"));
+
+  json skipped = canned::observation();
+  skipped["teardown"]["fsck"] = {{"runs", json::array()}, {"clean", nullptr}, {"skipped", "/dev/pmem0 is gone"}};
+  EXPECT_EQ(verdict_of(judge(skipped), "fsck_clean"), "skip");
+
+  json dirty = obs;
+  dirty["teardown"]["fsck"]["runs"][0]["output_tail"] = "ALERT: The filesystem has valuable metadata changes in a log";
+  EXPECT_EQ(verdict_of(judge(dirty), "fsck_clean"), "skip");
+  dirty["teardown"]["fsck"]["log_replay"] = "mount failed: bad superblock";
+  EXPECT_EQ(verdict_of(judge(dirty), "fsck_clean"), "fail");
+}
+
+// ---------------------------------------------------------------------------
+// notify path and latency
+
+TEST(NotifyPathAggregate, SummedOverTrialsWithFlagNames) {
   json judged = judge(canned::observation());
   EXPECT_EQ(judged["notify_path"]["summary"], json({{"holder", 8}}));
   ASSERT_EQ(judged["notify_path"]["per_trial"].size(), 2u);
-  EXPECT_EQ(judged["notify_path"]["per_trial"][1]["trial"], 1);
-  EXPECT_EQ(judged["notify_path"]["per_trial"][1]["per_event"][0]["pfn"], canned::pfn_of(1, 4));
+  const json& event = judged["notify_path"]["per_trial"][1]["per_event"][0];
+  EXPECT_EQ(event["pfn"], canned::pfn_of(1, 4));
+  EXPECT_EQ(event["flag_names"], json({"MF_COUNT_INCREASED", "MF_ACTION_REQUIRED", "MF_SW_SIMULATED"}));
 
   json fallback = canned::observation();
   for (json& e : fallback["trials"][0]["trace_events"]) {
@@ -408,13 +874,14 @@ TEST(NotifyPathAggregate, SummedOverTrials) {
   EXPECT_EQ(judge(fallback)["notify_path"]["summary"], json({{"generic-fallback", 4}, {"holder", 4}}));
 }
 
-TEST(Latency, PhasesFromSignalsInjectionAndTrace) {
+TEST(Latency, RevocationIsTheLastExpectedEarlyKillSignal) {
   json latency = judge(canned::observation())["latency"];
-  EXPECT_EQ(latency["revocation_ns"], json::array({23'100, 23'100}));
+  // The injector's action-required signals (victim 4) are not revocations.
+  EXPECT_EQ(latency["revocation_ns"], json::array({23'500, 23'500}));
   const json& p = latency["phases"][1];
   EXPECT_EQ(p["trial"], 1);
   EXPECT_EQ(p["inject_to_first_signal_ns"], 20'000);
-  EXPECT_EQ(p["inject_to_last_signal_ns"], 23'100);
+  EXPECT_EQ(p["inject_to_last_signal_ns"], 23'500);
   EXPECT_EQ(p["injection_duration_ns"], 5'000'000);
   EXPECT_EQ(p["memory_failure_first_ns"], 10'000);
   EXPECT_EQ(p["kernel_handling_ns"], 3'080);
@@ -422,72 +889,16 @@ TEST(Latency, PhasesFromSignalsInjectionAndTrace) {
 
 TEST(Latency, MissingExpectedSignalGivesNullRevocation) {
   json obs = canned::observation();
-  victim(obs, 0, "early-1")["signals"].erase(3);  // the last one
+  victim(obs, 0, "sharer-0-early-0")["signals"].erase(3);  // the last one
   json latency = judge(obs)["latency"];
   EXPECT_EQ(latency["revocation_ns"][0], nullptr);
-  EXPECT_EQ(latency["revocation_ns"][1], 23'100);
-  EXPECT_EQ(latency["phases"][0]["inject_to_last_signal_ns"], 23'000);  // of the ones that came
+  EXPECT_EQ(latency["revocation_ns"][1], 23'500);
+  EXPECT_EQ(latency["phases"][0]["inject_to_last_signal_ns"], 23'100);  // of the ones that came
 }
 
-TEST(JudgeCell, StackFailureIsError) {
-  json obs = canned::observation();
-  obs["stack"]["ok"] = false;
-  obs["stack"]["error"] = "ndctl create-namespace: exit 1";
-  obs["trials"] = json::array();
-  json judged = judge(obs);
-  EXPECT_EQ(judged["verdict"], "error");
-  EXPECT_EQ(judged["status"], "completed");
-  EXPECT_EQ(judged["error"], "stack failed: ndctl create-namespace: exit 1");
-  EXPECT_EQ(verdict_of(judged, "trials_completed"), "fail");
-}
-
-TEST(JudgeCell, MissingObservationIsError) {
-  json judged = judge(nullptr);
-  EXPECT_EQ(judged["verdict"], "error");
-  EXPECT_EQ(judged["error"], "no observation");
-  EXPECT_TRUE(judged["oracles"].empty());
-  EXPECT_EQ(judged["latency"]["revocation_ns"], json::array());
-  EXPECT_EQ(judged["id"], kIdentity.id);
-}
-
-TEST(JudgeCell, MalformedObservationNamesTheField) {
-  json obs = canned::observation();
-  victim(obs, 1, "late-0")["map_addr"] = "0x7f00";
-  json judged = judge(obs);
-  EXPECT_EQ(judged["verdict"], "error");
-  std::string error = judged["error"];
-  EXPECT_NE(error.find("/trials/1/victims/2/map_addr"), std::string::npos) << error;
-  EXPECT_NE(error.find("non-negative integer"), std::string::npos) << error;
-  EXPECT_EQ(judged["observation"], obs);
-
-  json bad_trace = canned::observation();
-  bad_trace["trials"][0]["trace_events"][0].erase("pid");
-  EXPECT_NE(judge(bad_trace)["error"].get<std::string>().find("/trace_events/0/pid"), std::string::npos);
-}
-
-TEST(JudgeFailedCell, PanicInSerialTailGetsATitle) {
-  std::string tail =
-      "[   30.000000] Memory failure: 0x10027b: recovery action for dax page: Recovered\n"
-      "[   30.100000] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
-      "[   30.100100] Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
-      "[   30.100200] ---[ end trace 0000000000000000 ]---\n"
-      "[   30.100300] Kernel panic - not syncing: Fatal exception\n";
-  json judged = judge_failed_cell(kIdentity, "hang", "no message from the agent for 60 s", tail);
-  EXPECT_EQ(judged["verdict"], "error");
-  EXPECT_EQ(judged["status"], "hang");
-  EXPECT_EQ(judged["error"], "no message from the agent for 60 s");
-  EXPECT_EQ(judged["id"], kIdentity.id);
-  EXPECT_EQ(judged["observation"], nullptr);
-  ASSERT_EQ(judged["kernel_problems"].size(), 2u);
-  EXPECT_EQ(judged["kernel_problems"][0]["title"], "BUG: kernel NULL pointer dereference, address: 0000000000000008");
-  EXPECT_EQ(judged["kernel_problems"][1]["title"], "Kernel panic - not syncing: Fatal exception");
-  EXPECT_EQ(verdict_of(judged, "kernel_healthy"), "fail");
-  EXPECT_EQ(judged["notify_path"]["summary"], json::object());
-
-  json quiet = judge_failed_cell(kIdentity, "agent-error", "mkfs failed", "[ 1.0] all fine\n");
-  EXPECT_TRUE(quiet["kernel_problems"].empty());
-  EXPECT_EQ(verdict_of(quiet, "kernel_healthy"), "pass");
-  EXPECT_EQ(quiet["verdict"], "error");
+TEST(Latency, UnbindCountsOneSignalPerEarlyKillMapper) {
+  json latency = judge(canned::unbind_observation(), canned::unbind_spec())["latency"];
+  EXPECT_EQ(latency["revocation_ns"], json::array({10'005'000}));
 }
 
 }  // namespace

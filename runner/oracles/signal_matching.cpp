@@ -1,59 +1,75 @@
 #include "oracles/signal_matching.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace poisonlab::oracles {
 
 using nlohmann::json;
 
-bool SignalMatch::complete() const {
-  return std::none_of(matched.begin(), matched.end(), [](const SignalRecord* s) { return s == nullptr; });
+namespace {
+
+bool is_injector(const TrialModel& model, const VictimRecord& v) {
+  return v.role == kRoleInjector && model.method == kMethodMadvise;
 }
 
-uint64_t page_address(const VictimRecord& v, uint64_t file_page, uint64_t page_size) {
-  return v.map_addr + (file_page - v.map_offset_pages) * page_size;
+bool matches(const ExpectedSignal& e, const SignalRecord& s) {
+  if (s.signo != kSigbus) return false;
+  if (!e.addr) return s.machine_check();  // the whole device: any machine-check SIGBUS
+  return s.code == e.code && s.addr >= *e.addr && s.addr - *e.addr < kPageBytes;
 }
 
-std::optional<uint64_t> file_page_of(const VictimRecord& v, uint64_t addr, uint64_t page_size) {
-  if (addr < v.map_addr) return std::nullopt;
-  uint64_t index = (addr - v.map_addr) / page_size;
-  if (index >= v.map_pages) return std::nullopt;
-  return v.map_offset_pages + index;
+}  // namespace
+
+size_t SignalMatch::missed() const { return static_cast<size_t>(std::count(matched.begin(), matched.end(), nullptr)); }
+
+bool judged_mapper(const TrialModel& model, const VictimRecord& v) { return v.early_kill() || is_injector(model, v); }
+
+std::vector<ExpectedSignal> expected_signals(const TrialModel& model, const VictimRecord& v) {
+  std::vector<ExpectedSignal> out;
+  if (!judged_mapper(model, v)) return out;
+  if (model.whole_device) {
+    if (v.early_kill()) out.push_back({std::nullopt, kBusMceerrAo, std::nullopt, nullptr});
+    return out;
+  }
+  int code = is_injector(model, v) ? kBusMceerrAr : kBusMceerrAo;
+  for (const FilePage& p : model.poisoned_pages()) {
+    if (p.file != v.file || !v.covers(p.page)) continue;
+    out.push_back({p.page, code, v.page_address(p.page), model.units_backing(p.file, p.page).front()});
+  }
+  return out;
 }
 
-std::vector<ExpectedSignal> expected_early_kill_signals(const TrialRecord& t, const VictimRecord& v) {
-  std::vector<ExpectedSignal> expected;
-  for (uint64_t page : t.poisoned_file_pages)
-    if (v.covers(page)) expected.push_back({page, page_address(v, page, t.page_size)});
-  return expected;
-}
-
-SignalMatch match_early_kill_signals(const TrialRecord& t, const VictimRecord& v) {
+SignalMatch match_signals(const TrialModel& model, const VictimRecord& v) {
   SignalMatch m;
-  m.expected = expected_early_kill_signals(t, v);
+  m.expected = expected_signals(model, v);
   std::vector<bool> used(v.signals.size(), false);
   for (const ExpectedSignal& e : m.expected) {
     const SignalRecord* found = nullptr;
     for (size_t i = 0; i < v.signals.size() && !found; ++i) {
-      const SignalRecord& s = v.signals[i];
-      if (!used[i] && s.signo == kSigbus && s.code == kBusMceerrAo && s.addr == e.addr) {
-        used[i] = true;
-        found = &s;
-      }
+      if (used[i] || !matches(e, v.signals[i])) continue;
+      used[i] = true;
+      found = &v.signals[i];
     }
     m.matched.push_back(found);
   }
   for (size_t i = 0; i < v.signals.size(); ++i) {
     if (used[i]) continue;
     const SignalRecord& s = v.signals[i];
-    bool action_optional = s.signo == kSigbus && s.code == kBusMceerrAo;
-    (action_optional ? m.unexpected : m.other).push_back(&s);
+    if (s.signo != kSigbus || s.code != kBusMceerrAo) {
+      m.other.push_back(&s);
+      continue;
+    }
+    auto page = v.file_page_of(s.addr);
+    bool poisoned = model.whole_device || (page && model.poisoned(v.file, *page));
+    (poisoned ? m.repeated : m.spurious).push_back(&s);
   }
   return m;
 }
 
-json signal_json(const SignalRecord& s, const VictimRecord& v, uint64_t page_size) {
-  auto page = file_page_of(v, s.addr, page_size);
+json signal_json(const SignalRecord& s, const VictimRecord& v) {
+  auto page = v.file_page_of(s.addr);
   return {{"page", page ? json(*page) : json(nullptr)},
           {"signo", s.signo},
           {"code", s.code},
@@ -62,8 +78,26 @@ json signal_json(const SignalRecord& s, const VictimRecord& v, uint64_t page_siz
           {"time_ns", s.time_ns ? json(*s.time_ns) : json(nullptr)}};
 }
 
-json expected_json(const ExpectedSignal& e) {
-  return {{"page", e.file_page}, {"code", kBusMceerrAo}, {"addr", e.addr}};
+json signals_json(const std::vector<const SignalRecord*>& signals, const VictimRecord& v) {
+  json out = json::array();
+  for (const SignalRecord* s : signals) out.push_back(signal_json(*s, v));
+  return out;
+}
+
+json expected_json(const ExpectedSignal& e, const VictimRecord& v) {
+  json j = {{"page", e.file_page ? json(*e.file_page) : json(nullptr)},
+            {"code", e.code},
+            {"addr", e.addr ? json(*e.addr) : json(nullptr)}};
+  if (e.unit) {
+    j["unit"] = e.unit->unit ? json(e.unit->unit->index) : json(nullptr);
+    j["pfn"] = fmt::format("{:#x}", e.unit->pfn);
+  }
+  if (e.file_page) {
+    // Whether the mapper had the page mapped when the poison came (null: not recorded).
+    const PagemapEntry* before = v.before(*e.file_page);
+    j["present_before"] = before && before->present ? json(*before->present) : json(nullptr);
+  }
+  return j;
 }
 
 }  // namespace poisonlab::oracles

@@ -1,39 +1,44 @@
 #pragma once
-// Which SIGBUS an early-kill victim should get for a trial's poisoned pages,
-// and which of the signals it received match them.
+// Which SIGBUS a mapper should get for a trial's poisoned pages (from the
+// expected-victim model), and which of the signals it received match them.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
 #include "oracles/observation_model.h"
+#include "oracles/poison_model.h"
 
 namespace poisonlab::oracles {
 
 struct ExpectedSignal {
-  uint64_t file_page = 0;
-  uint64_t addr = 0;  // map_addr + (file_page - map_offset_pages) * page_size
+  std::optional<uint64_t> file_page;  // nullopt: any page (unbind takes the whole device)
+  int code = kBusMceerrAo;            // AO for early-kill mappers, AR for the madvise injector
+  std::optional<uint64_t> addr;       // the page's address in the mapping
+  const ModelUnit* unit = nullptr;    // a unit backing the page
 };
 
 struct SignalMatch {
   std::vector<ExpectedSignal> expected;
-  std::vector<const SignalRecord*> matched;     // parallel to expected; nullptr when missing
-  std::vector<const SignalRecord*> unexpected;  // SIGBUS BUS_MCEERR_AO matching no expected one
-  std::vector<const SignalRecord*> other;       // any other signal (e.g. BUS_MCEERR_AR on access)
-
-  bool complete() const;
+  std::vector<const SignalRecord*> matched;   // parallel to expected; nullptr when missed
+  std::vector<const SignalRecord*> spurious;  // BUS_MCEERR_AO for a page no poisoned unit backs
+  std::vector<const SignalRecord*> repeated;  // BUS_MCEERR_AO for a poisoned page beyond the expected one
+  std::vector<const SignalRecord*> other;     // other codes: the mapper's own access (AR, ADRERR), ...
+  size_t missed() const;
 };
 
-uint64_t page_address(const VictimRecord& v, uint64_t file_page, uint64_t page_size);
-// The file page an address falls in, if it is inside the victim's mapping.
-std::optional<uint64_t> file_page_of(const VictimRecord& v, uint64_t addr, uint64_t page_size);
+// Whether expected_victims judges this mapper: early-kill mappers (roles
+// early-kill and neighbour), and the madvise injector (the current task,
+// which gets BUS_MCEERR_AR for the pages it maps).
+bool judged_mapper(const TrialModel& model, const VictimRecord& v);
 
-std::vector<ExpectedSignal> expected_early_kill_signals(const TrialRecord& t, const VictimRecord& v);
-// Each expected signal takes the first unused received SIGBUS with code
-// BUS_MCEERR_AO and exactly its address.
-SignalMatch match_early_kill_signals(const TrialRecord& t, const VictimRecord& v);
+std::vector<ExpectedSignal> expected_signals(const TrialModel& model, const VictimRecord& v);
+// Each expected signal takes the first unused received SIGBUS with its code
+// and an address inside its page (any page for the whole device).
+SignalMatch match_signals(const TrialModel& model, const VictimRecord& v);
 
-nlohmann::json signal_json(const SignalRecord& s, const VictimRecord& v, uint64_t page_size);
-nlohmann::json expected_json(const ExpectedSignal& e);
+nlohmann::json signal_json(const SignalRecord& s, const VictimRecord& v);
+nlohmann::json signals_json(const std::vector<const SignalRecord*>& signals, const VictimRecord& v);
+nlohmann::json expected_json(const ExpectedSignal& e, const VictimRecord& v);
 
 }  // namespace poisonlab::oracles

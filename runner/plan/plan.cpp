@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace poisonlab {
 using nlohmann::json;
 
@@ -9,62 +11,88 @@ namespace {
 
 // Sectors of 512 bytes, as dm tables count.
 constexpr long long kSectorsPerMib = 2048;
+constexpr long long kSectorsPerKib = 2;
 
-// name, or name-<index> if an earlier element already used name.
-template <typename T, typename NameOf>
-std::string unique_label(const std::vector<T>& items, size_t index, NameOf name_of) {
-  std::string name = name_of(items[index]);
+// The item's label (its name, else fallback_of), or label-<index> if an
+// earlier item already used it.
+template <typename T, typename LabelOf>
+std::string unique_label(const std::vector<T>& items, size_t index, LabelOf label_of) {
+  std::string label = label_of(items[index]);
   for (size_t i = 0; i < index; ++i)
-    if (name_of(items[i]) == name) return name + "-" + std::to_string(index);
-  return name;
+    if (label_of(items[i]) == label) return label + "-" + std::to_string(index);
+  return label;
 }
+
+std::string stack_label(const StackSpec& s) { return s.name.empty() ? s.type : s.name; }
+std::string fs_label(const FilesystemSpec& f) { return f.name.empty() ? f.type : f.name; }
+std::string injection_label(const InjectionSpec& i) { return i.name.empty() ? i.method : i.name; }
 
 json stack_json(const StackSpec& stack) {
   if (stack.type == "dm-linear")
     return {{"type", "dm-linear"}, {"offset_sectors", static_cast<long long>(stack.offset_mib) * kSectorsPerMib}};
+  if (stack.type == "dm-stripe")
+    return {{"type", "dm-stripe"}, {"chunk_sectors", static_cast<long long>(stack.chunk_kib) * kSectorsPerKib}};
   return {{"type", stack.type}};
 }
 
 }  // namespace
 
-json cell_spec(const Scenario& s, const StackSpec& stack, const InjectionSpec& injection) {
+std::optional<std::string> not_applicable(const StackSpec& stack, const FilesystemSpec& fs, const InjectionSpec& inj) {
+  const TargetSpec& t = inj.target;
+  if (t.straddle == "stripe-chunk" && stack.type != "dm-stripe")
+    return fmt::format("a stripe-chunk boundary needs a dm-stripe stack, not {}", stack.type);
+  if (t.straddle == "concat-seam" && stack.type != "dm-concat")
+    return fmt::format("a concatenation seam needs a dm-concat stack, not {}", stack.type);
+  if (t.space == "metadata" && fs.type != "xfs")
+    return fmt::format("metadata targets are XFS structures (xfs_db); the file system is {}", fs.type);
+  return std::nullopt;
+}
+
+json cell_spec(const Scenario& s, const StackSpec& stack, const FilesystemSpec& fs, const InjectionSpec& injection) {
+  json inj = {{"method", injection.method},
+              {"target", target_to_json(injection.target)},
+              {"pages", injection.pages},
+              {"pacing", injection.pacing},
+              {"settle_ms", injection.settle_ms}};
+  if (injection.pacing == "rate") inj["rate_per_s"] = injection.rate_per_s;
+  if (injection.method == "mce") inj["mce_mode"] = injection.mce_mode;
   return {
       {"stack", stack_json(stack)},
-      {"filesystem",
-       {{"type", s.filesystem.type},
-        {"mkfs_options", s.filesystem.mkfs_options},
-        {"mount_options", s.filesystem.mount_options}}},
+      {"filesystem", {{"type", fs.type}, {"mkfs_options", fs.mkfs_options}, {"mount_options", fs.mount_options}}},
       {"namespace", {{"mode", "fsdax"}, {"map", "mem"}, {"align", "2M"}}},
       {"file_pages", s.file_pages},
+      {"sharers", fs.sharers},
       {"victims",
        {{"early_kill", s.victims.early_kill}, {"late_kill", s.victims.late_kill}, {"neighbour", s.victims.neighbour}}},
-      {"injection",
-       {{"method", injection.method},
-        {"offset_pages", injection.offset_pages},
-        {"pages", injection.pages},
-        {"pacing", injection.pacing},
-        {"settle_ms", injection.settle_ms}}},
+      {"injection", inj},
       {"trials", s.trials},
       {"trace", s.trace},
       {"reaccess", s.reaccess},
+      {"fsck", s.checks.fsck},
+      {"soft_offline", s.checks.soft_offline},
   };
 }
 
-std::vector<Cell> plan_cells(const Scenario& s) {
-  auto stack_type = [](const StackSpec& st) { return st.type; };
-  auto method = [](const InjectionSpec& inj) { return inj.method; };
-  std::vector<Cell> cells;
-  for (const auto& kernel : s.kernels) {
-    for (size_t si = 0; si < s.stacks.size(); ++si) {
-      std::string stack_label = unique_label(s.stacks, si, stack_type);
-      for (size_t ii = 0; ii < s.injections.size(); ++ii) {
-        const auto& injection = s.injections[ii];
-        cells.push_back(Cell{kernel + "/" + stack_label + "/" + unique_label(s.injections, ii, method), kernel,
-                             s.stacks[si].type, injection.method, cell_spec(s, s.stacks[si], injection)});
-      }
-    }
-  }
-  return cells;
+Plan plan_cells(const Scenario& s) {
+  Plan plan;
+  for (const auto& kernel : s.kernels)
+    for (size_t si = 0; si < s.stacks.size(); ++si)
+      for (size_t fi = 0; fi < s.filesystems.size(); ++fi)
+        for (size_t ii = 0; ii < s.injections.size(); ++ii) {
+          const auto& stack = s.stacks[si];
+          const auto& fs = s.filesystems[fi];
+          const auto& inj = s.injections[ii];
+          std::string stack_name = unique_label(s.stacks, si, stack_label);
+          std::string fs_name = unique_label(s.filesystems, fi, fs_label);
+          std::string id = fmt::format("{}/{}/{}/{}", kernel, stack_name, fs_name, unique_label(s.injections, ii, injection_label));
+          if (auto why = not_applicable(stack, fs, inj)) {
+            plan.not_applicable.push_back({id, *why});
+            continue;
+          }
+          plan.cells.push_back(
+              Cell{id, kernel, stack_name, stack.type, fs_name, inj.method, inj.target.space, cell_spec(s, stack, fs, inj)});
+        }
+  return plan;
 }
 
 std::vector<KernelCells> group_cells_by_kernel(const std::vector<Cell>& cells) {

@@ -1,7 +1,8 @@
 #pragma once
 // The plan: which cells a scenario runs, in which order. A cell is one
-// (kernel, stack, injection) combination; its spec is the CellSpec the agent
-// receives (runner/protocol/PROTOCOL.md).
+// (kernel, stack, file system, injection) combination; its spec is the
+// CellSpec the agent receives (runner/protocol/PROTOCOL.md).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,11 +13,20 @@
 namespace poisonlab {
 
 struct Cell {
-  std::string id;          // "<kernel>/<stack>/<method>", unique in a plan
+  std::string id;  // "<kernel>/<stack>/<filesystem>/<injection>", unique in a plan
   std::string kernel;
-  std::string stack_name;  // "raw" | "dm-linear"
-  std::string method;      // "madvise" | "hwpoison-pfn"
+  std::string stack;       // the stack's label ("raw", "dm-stripe", or its name)
+  std::string stack_type;  // "raw" | "dm-linear" | "dm-concat" | "dm-stripe"
+  std::string filesystem;  // the file system's label ("xfs", or its name)
+  std::string method;
+  std::string target;      // the target's space ("file", "metadata", ...)
   nlohmann::json spec;     // CellSpec
+};
+
+// A combination the matrix names but that cannot run, and why.
+struct SkippedCell {
+  std::string id;
+  std::string reason;
 };
 
 // One VM per kernel runs that kernel's cells in plan order.
@@ -25,14 +35,24 @@ struct KernelCells {
   std::vector<Cell> cells;
 };
 
-// kernels x stacks x injections, nested in that order. When two cells would
-// get the same id (two stacks of one type, or two injections of one method),
-// the later one's stack or method part gets "-<index>", its index in the
-// scenario's stacks or injections array.
-std::vector<Cell> plan_cells(const Scenario& scenario);
-// The CellSpec of one stack and injection of a scenario.
-nlohmann::json cell_spec(const Scenario& scenario, const StackSpec& stack, const InjectionSpec& injection);
+struct Plan {
+  std::vector<Cell> cells;
+  std::vector<SkippedCell> not_applicable;
+};
+
+// kernels x stacks x filesystems x injections, nested in that order. Labels
+// are names when given, else the stack type, file system type and method;
+// when a label repeats, the later element's gets "-<index>", its index in
+// its array. Combinations that cannot run (a stripe-chunk straddle on a
+// stack that is not dm-stripe, XFS metadata on ext4, ...) are not cells but
+// listed in not_applicable.
+Plan plan_cells(const Scenario& scenario);
+// Why a combination cannot run, or nullopt.
+std::optional<std::string> not_applicable(const StackSpec& stack, const FilesystemSpec& fs, const InjectionSpec& injection);
 // Groups cells by kernel, kernels in order of first appearance.
 std::vector<KernelCells> group_cells_by_kernel(const std::vector<Cell>& cells);
+// The CellSpec of one combination.
+nlohmann::json cell_spec(const Scenario& scenario, const StackSpec& stack, const FilesystemSpec& fs,
+                         const InjectionSpec& injection);
 
 }  // namespace poisonlab

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/fs_util.h"
 #include "report/json_access.h"
+#include "report/matrix.h"
 #include "report/stats.h"
 
 namespace poisonlab {
@@ -24,7 +25,8 @@ RunReport::RunReport(std::filesystem::path path, nlohmann::json run_metadata) : 
              {"run", std::move(run_metadata)},
              {"kernels", nlohmann::json::array()},
              {"cells", nlohmann::json::array()},
-             {"summary", count_verdicts(nlohmann::json::array())}};
+             {"summary", count_verdicts(nlohmann::json::array())},
+             {"correctness_matrix", correctness_matrix(nlohmann::json::array())}};
   write();
 }
 
@@ -45,6 +47,7 @@ void RunReport::add_cell(nlohmann::json judged_cell) {
   require_object(judged_cell, "judged cell");
   report_["cells"].push_back(with_latency_stats(std::move(judged_cell)));
   report_["summary"] = count_verdicts(report_["cells"]);
+  report_["correctness_matrix"] = correctness_matrix(report_["cells"]);
   write();
 }
 

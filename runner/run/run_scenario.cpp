@@ -15,6 +15,7 @@
 #include "run/run_metadata.h"
 #include "scenario/scenario.h"
 #include "run/agent_requests.h"
+#include "run/serial_watch.h"
 #include "target/qemu/qemu_target.h"
 
 namespace poisonlab {
@@ -26,7 +27,7 @@ using std::chrono::seconds;
 namespace {
 
 CellIdentity identity_of(const Cell& cell) {
-  return CellIdentity{cell.id, cell.kernel, cell.stack_name, cell.method};
+  return CellIdentity{cell.id, cell.kernel, cell.stack, cell.method, cell.filesystem, cell.target};
 }
 
 double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
@@ -118,11 +119,37 @@ json serve_agent_request(Target& target, const json& request) {
 }
 
 // Runs one cell on a booted VM. TargetFailure propagates: the VM is gone.
+// The agent's heartbeats prove it alive, not the kernel's progress: a cell
+// stuck in a syscall still ends at its deadline.
+// After a kernel oops on the console, the agent gets this long to send the
+// cell's result before the VM is killed.
+constexpr seconds kAfterOopsGrace{30};
+
 json run_cell(const RunContext& ctx, Target& target, const Cell& cell) {
+  SerialWatch console(target.serial_log());
   target.send({{"type", "run-cell"}, {"cell_id", cell.id}, {"cell", cell.spec}});
-  seconds progress_timeout(ctx.scenario.timeouts.progress_s);
+  milliseconds progress_timeout = seconds(ctx.scenario.timeouts.progress_s);
+  auto deadline = std::chrono::steady_clock::now() + seconds(ctx.scenario.timeouts.cell_s);
+  std::string deadline_reason = fmt::format("the cell did not finish within timeouts.cell_s = {} s",
+                                            ctx.scenario.timeouts.cell_s);
+  bool oops_seen = false;
+  auto last_message = std::chrono::steady_clock::now();
   for (;;) {
-    json message = target.receive(progress_timeout);
+    if (!oops_seen)
+      if (auto oops = console.poll()) {
+        oops_seen = true;
+        deadline = std::min(deadline, std::chrono::steady_clock::now() + kAfterOopsGrace);
+        deadline_reason = fmt::format("the kernel crashed ({}) and the agent sent no result within {} s", oops->title,
+                                      kAfterOopsGrace.count());
+      }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) target.abort(oops_seen ? "kernel-crash" : "hang", deadline_reason);
+    if (now - last_message >= progress_timeout)
+      target.abort("hang", fmt::format("no agent message within {} s", ctx.scenario.timeouts.progress_s));
+    auto message_or_none = target.try_receive(milliseconds(1000));
+    if (!message_or_none) continue;
+    last_message = std::chrono::steady_clock::now();
+    json message = std::move(*message_or_none);
     std::string type = message.value("type", "");
     if (type == "progress") continue;
     if (message.value("cell_id", "") != cell.id) continue;
@@ -135,6 +162,15 @@ json run_cell(const RunContext& ctx, Target& target, const Cell& cell) {
                                message.value("stage", "?") + ": " + message.value("message", "?"), "");
     if (type == "cell-result") return judge_cell(identity_of(cell), cell.spec, message.at("observation"));
   }
+}
+
+// The agent says when a cell left the VM unfit for the next one (a wedged
+// device, media errors that outlive the namespace).
+std::optional<std::string> vm_unusable_after(const json& judged) {
+  const json& obs = judged.value("observation", json());
+  if (obs.is_object() && obs.contains("vm_unusable") && obs["vm_unusable"].is_string())
+    return obs["vm_unusable"].get<std::string>();
+  return std::nullopt;
 }
 
 VmConfig vm_config(const RunContext& ctx, const KernelArtifacts& artifacts, const fs::path& vm_dir) {
@@ -237,6 +273,12 @@ void run_kernel(const RunContext& ctx, const std::string& kernel, const std::vec
         judged["serial_log"] = boot.serial.string();
         ctx.report.add_cell(judged);
         ctx.log << describe_cell_line(judged) << "\n";
+        if (auto why = vm_unusable_after(judged); why && next + 1 < cells.size()) {
+          ctx.log << fmt::format("a new VM for the next cells: {}\n", *why);
+          boot.record["ended_by"] = "vm-unusable: " + *why;
+          ++next;
+          break;
+        }
       }
       boot.target->shutdown(seconds(30));
     } catch (const TargetFailure& failure) {
@@ -254,14 +296,10 @@ void run_kernel(const RunContext& ctx, const std::string& kernel, const std::vec
   }
 }
 
-std::map<std::string, std::vector<Cell>> group_cells(const std::vector<Cell>& cells,
-                                                     std::vector<std::string>& order) {
-  std::map<std::string, std::vector<Cell>> groups;
-  for (const auto& cell : cells) {
-    if (!groups.count(cell.kernel)) order.push_back(cell.kernel);
-    groups[cell.kernel].push_back(cell);
-  }
-  return groups;
+json plan_json(const Plan& plan) {
+  json skipped = json::array();
+  for (const auto& n : plan.not_applicable) skipped.push_back({{"id", n.id}, {"reason", n.reason}});
+  return {{"cells", plan.cells.size()}, {"not_applicable", skipped}};
 }
 
 }  // namespace
@@ -270,7 +308,8 @@ RunOutcome run_scenario(const RunRequest& request, std::ostream& log) {
   Scenario scenario = load_scenario(request.scenario);
   VariantRegistry registry = VariantRegistry::load(request.variants_file);
   scenario.kernels = choose_kernels(request, scenario, registry);
-  std::vector<Cell> cells = plan_cells(scenario);
+  Plan plan = plan_cells(scenario);
+  const std::vector<Cell>& cells = plan.cells;
 
   std::string run_id = make_run_id(scenario.name);
   fs::path out_dir = request.out_dir.value_or(fs::path("results") / run_id);
@@ -284,14 +323,13 @@ RunOutcome run_scenario(const RunRequest& request, std::ostream& log) {
                    {"scenario", {{"path", fs::absolute(request.scenario).string()},
                                  {"name", scenario.name},
                                  {"sha256", sha256_file(request.scenario)}}},
+                   {"plan", plan_json(plan)},
                    {"out_dir", out_dir.string()}};
   RunReport report(out_dir / "report.json", metadata);
   log << fmt::format("run {}: {} cells, report {}\n", run_id, cells.size(), (out_dir / "report.json").string());
 
   RunContext ctx{request, scenario, registry, out_dir, report, log};
-  std::vector<std::string> order;
-  auto groups = group_cells(cells, order);
-  for (const auto& kernel : order) run_kernel(ctx, kernel, groups[kernel]);
+  for (const auto& group : group_cells_by_kernel(cells)) run_kernel(ctx, group.kernel, group.cells);
 
   bool all_pass = true;
   for (const auto& cell : report.json().value("cells", json::array()))

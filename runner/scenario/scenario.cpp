@@ -72,28 +72,52 @@ Topology read_topology(const JsonAt& at) {
   return topology;
 }
 
-// The file system lives on the first NVDIMM; a dm-linear offset must leave
-// it room for one.
-StackSpec read_stack(const JsonAt& at, int first_nvdimm_mib) {
+// Stack, file system and injection names become parts of cell ids.
+std::string read_label(const ObjectReader& o) {
+  auto field = o.optional("name");
+  if (!field) return "";
+  std::string name = read_string(*field);
+  bool ok = !name.empty() && name.size() <= 32;
+  for (char c : name) ok = ok && is_name_char(c);
+  if (!ok) field->fail("expected 1..32 characters from [A-Za-z0-9._-], got " + describe_json(field->value()));
+  return name;
+}
+
+// raw and dm-linear sit on the first NVDIMM (a dm-linear offset must leave
+// room for a file system); dm-concat and dm-stripe need two.
+StackSpec read_stack(const JsonAt& at, const Topology& topology) {
+  const std::vector<std::string> keys{"type", "name", "offset_mib", "chunk_kib"};
   StackSpec stack;
-  stack.type = ObjectReader(at, {"type", "offset_mib"}).one_of("type", {"raw", "dm-linear"});
-  if (stack.type == "raw") {
-    ObjectReader(at, {"type"});  // offset_mib means nothing for raw
-  } else {
-    ObjectReader o(at, {"type", "offset_mib"});
+  stack.type = ObjectReader(at, keys).one_of("type", {"raw", "dm-linear", "dm-concat", "dm-stripe"});
+  if (stack.type == "raw" || stack.type == "dm-concat") {
+    ObjectReader o(at, {"type", "name"});  // no offset or chunk for these
+    stack.name = read_label(o);
+  } else if (stack.type == "dm-linear") {
+    ObjectReader o(at, {"type", "name", "offset_mib"});
+    stack.name = read_label(o);
+    int first_nvdimm_mib = topology.nvdimms.front().size_mib;
     int max_offset = first_nvdimm_mib - kMinFilesystemMib;
-    stack.offset_mib = o.integer("offset_mib", 0, max_offset, kDmLinearDefaultOffsetMib);
+    stack.offset_mib = static_cast<int>(o.integer("offset_mib", 0, max_offset, kDmLinearDefaultOffsetMib));
     if (stack.offset_mib > max_offset)  // only the default can get here
       at.fail(fmt::format("the default offset_mib ({}) leaves less than {} MiB of the first NVDIMM ({} MiB): "
                           "set offset_mib to 0..{}",
                           stack.offset_mib, kMinFilesystemMib, first_nvdimm_mib, max_offset));
+  } else {
+    ObjectReader o(at, {"type", "name", "chunk_kib"});
+    stack.name = read_label(o);
+    stack.chunk_kib = static_cast<int>(o.integer("chunk_kib", 4, 1 << 20, stack.chunk_kib));
+    if (stack.chunk_kib % 4 != 0)
+      o.required("chunk_kib").fail(fmt::format("expected a multiple of 4 (4 KiB pages), got {}", stack.chunk_kib));
   }
+  if ((stack.type == "dm-concat" || stack.type == "dm-stripe") && topology.nvdimms.size() < 2)
+    at.child("type").fail(fmt::format("a {} stack needs two NVDIMMs; topology.nvdimms has {}", stack.type,
+                                      topology.nvdimms.size()));
   return stack;
 }
 
-std::vector<StackSpec> read_stacks(const JsonAt& at, int first_nvdimm_mib) {
+std::vector<StackSpec> read_stacks(const JsonAt& at, const Topology& topology) {
   std::vector<StackSpec> stacks;
-  for (const auto& item : read_array(at, 1, 8)) stacks.push_back(read_stack(item, first_nvdimm_mib));
+  for (const auto& item : read_array(at, 1, 8)) stacks.push_back(read_stack(item, topology));
   return stacks;
 }
 
@@ -112,55 +136,142 @@ std::vector<std::string> read_options(const ObjectReader& o, const std::string& 
 }
 
 FilesystemSpec read_filesystem(const JsonAt& at) {
-  ObjectReader o(at, {"type", "mkfs_options", "mount_options"});
+  ObjectReader o(at, {"name", "type", "mkfs_options", "mount_options", "sharers"});
   FilesystemSpec fs;
-  fs.type = o.one_of("type", {"xfs"}, fs.type);
+  fs.name = read_label(o);
+  fs.type = o.one_of("type", {"xfs", "ext4"}, fs.type);
+  if (fs.type == "ext4") {
+    fs.mkfs_options = {};
+    fs.mount_options = {"dax"};
+  }
   fs.mkfs_options = read_options(o, "mkfs_options", fs.mkfs_options);
   fs.mount_options = read_options(o, "mount_options", fs.mount_options);
+  fs.sharers = static_cast<int>(o.integer("sharers", 0, 8, fs.sharers));
   return fs;
 }
 
-int read_files(const JsonAt& at) { return ObjectReader(at, {"pages"}).integer("pages", 2, 4096, 16); }
+std::vector<FilesystemSpec> read_filesystems(const JsonAt& at) {
+  std::vector<FilesystemSpec> out;
+  for (const auto& item : read_array(at, 1, 8)) out.push_back(read_filesystem(item));
+  return out;
+}
+
+int read_files(const JsonAt& at) { return static_cast<int>(ObjectReader(at, {"pages"}).integer("pages", 2, 4096, 16)); }
 
 VictimCounts read_victims(const JsonAt& at) {
   ObjectReader o(at, {"early_kill", "late_kill", "neighbour"});
   VictimCounts v;
-  v.early_kill = o.integer("early_kill", 0, 64, v.early_kill);
-  v.late_kill = o.integer("late_kill", 0, 64, v.late_kill);
-  v.neighbour = o.integer("neighbour", 0, 64, v.neighbour);
+  v.early_kill = static_cast<int>(o.integer("early_kill", 0, 64, v.early_kill));
+  v.late_kill = static_cast<int>(o.integer("late_kill", 0, 64, v.late_kill));
+  v.neighbour = static_cast<int>(o.integer("neighbour", 0, 64, v.neighbour));
   return v;
 }
 
-InjectionSpec read_injection(const JsonAt& at, int file_pages, const VictimCounts& victims) {
-  ObjectReader o(at, {"method", "offset_pages", "pages", "pacing", "settle_ms"});
-  InjectionSpec inj;
-  inj.method = o.one_of("method", {"madvise", "hwpoison-pfn"});
-  inj.offset_pages = o.integer("offset_pages", 0, file_pages - 1);
-  inj.pages = o.integer("pages", 1, file_pages);
-  if (inj.offset_pages + inj.pages > file_pages)
-    o.required("pages").fail(fmt::format("expected offset_pages + pages <= files.pages ({}), got {} + {} = {}",
-                                         file_pages, inj.offset_pages, inj.pages, inj.offset_pages + inj.pages));
-  inj.pacing = o.one_of("pacing", {"per-page", "burst"}, inj.pacing);
-  inj.settle_ms = o.integer("settle_ms", 1, 60000, inj.settle_ms);
+TargetSpec read_target(const JsonAt& at, int file_pages) {
+  const std::vector<std::string> keys{"space", "offset_pages", "straddle", "sector", "address", "structure", "ag"};
+  TargetSpec t;
+  t.space = ObjectReader(at, keys).one_of("space", {"file", "device", "physical", "metadata", "free", "namespace"});
+  if (t.space == "file") {
+    ObjectReader o(at, {"space", "offset_pages", "straddle"});
+    if (auto straddle = o.optional("straddle")) {
+      t.straddle = read_one_of(*straddle, {"extent-boundary", "stripe-chunk", "concat-seam"});
+      if (o.optional("offset_pages")) o.required("offset_pages").fail("expected no offset_pages with straddle");
+    } else {
+      t.offset_pages = static_cast<int>(o.integer("offset_pages", 0, file_pages - 1));
+    }
+  } else if (t.space == "device") {
+    t.sector = ObjectReader(at, {"space", "sector"}).integer("sector", 0, int64_t{1} << 40);
+    if (t.sector % 8 != 0) at.child("sector").fail(fmt::format("expected a multiple of 8 (4 KiB), got {}", t.sector));
+  } else if (t.space == "physical") {
+    t.address = static_cast<uint64_t>(ObjectReader(at, {"space", "address"}).integer("address", 0, int64_t{1} << 52));
+    if (t.address % 4096 != 0) at.child("address").fail(fmt::format("expected a multiple of 4096, got {}", t.address));
+  } else if (t.space == "metadata") {
+    ObjectReader o(at, {"space", "structure", "ag"});
+    t.structure = o.one_of("structure", {"ag-header", "inode-chunk", "btree-block"});
+    t.ag = static_cast<int>(o.integer("ag", 0, 1024, 0));
+  } else {
+    ObjectReader(at, {"space"});
+  }
+  return t;
+}
+
+void check_range(const JsonAt& at, const InjectionSpec& inj, int file_pages, const VictimCounts& victims) {
+  const TargetSpec& t = inj.target;
+  if (t.space != "file") return;
+  if (!t.straddle.empty()) {
+    if (inj.pages + 2 > file_pages)
+      at.child("pages").fail(fmt::format("expected at most files.pages - 2 ({}) pages across a boundary, got {}",
+                                         file_pages - 2, inj.pages));
+    return;
+  }
+  if (t.offset_pages + inj.pages > file_pages)
+    at.child("pages").fail(fmt::format("expected offset_pages + pages <= files.pages ({}), got {} + {} = {}", file_pages,
+                                       t.offset_pages, inj.pages, t.offset_pages + inj.pages));
   if (victims.neighbour > 0 && inj.pages == file_pages)
     at.fail(fmt::format(
         "the range covers all {} pages of the file, but victims.neighbour ({}) needs a page outside it: "
         "shrink the range, raise files.pages or set victims.neighbour to 0",
         file_pages, victims.neighbour));
+}
+
+InjectionSpec read_injection(const JsonAt& at, int file_pages, const VictimCounts& victims) {
+  ObjectReader o(at, {"name", "method", "target", "offset_pages", "pages", "pacing", "rate_per_s", "settle_ms",
+                      "mce_mode"});
+  InjectionSpec inj;
+  inj.name = read_label(o);
+  inj.method = o.one_of("method", {"madvise", "hwpoison-pfn", "hard-offline", "mce", "badblocks", "unbind"});
+  if (auto target = o.optional("target")) {
+    if (o.optional("offset_pages")) o.required("offset_pages").fail("expected either offset_pages or target, not both");
+    inj.target = read_target(*target, file_pages);
+  } else if (inj.method == "unbind") {
+    inj.target.space = "namespace";
+  } else {
+    inj.target.offset_pages = static_cast<int>(o.integer("offset_pages", 0, file_pages - 1));  // shorthand for a file target
+  }
+  if (inj.method == "madvise" && inj.target.space != "file")
+    at.child("target").fail("expected a file target for madvise (it poisons through a mapping)");
+  if ((inj.method == "unbind") != (inj.target.space == "namespace"))
+    at.fail(inj.method == "unbind" ? "expected target space \"namespace\" for unbind (or no target)"
+                                   : "expected target space \"namespace\" only with method unbind");
+  bool whole_device = inj.target.space == "namespace";
+  int max_pages = inj.target.space == "file" ? file_pages : 262144;
+  inj.pages = whole_device ? static_cast<int>(o.integer("pages", 1, 1, 1)) : static_cast<int>(o.integer("pages", 1, max_pages));
+  inj.pacing = o.one_of("pacing", {"per-page", "burst", "rate"}, inj.pacing);
+  if (inj.pacing == "rate")
+    inj.rate_per_s = static_cast<int>(o.integer("rate_per_s", 1, 1000000));
+  else if (o.optional("rate_per_s"))
+    o.required("rate_per_s").fail("expected rate_per_s only with pacing \"rate\"");
+  inj.settle_ms = static_cast<int>(o.integer("settle_ms", 1, 60000, inj.settle_ms));
+  if (auto mode = o.optional("mce_mode")) {
+    if (inj.method != "mce") mode->fail("expected mce_mode only with method mce");
+    inj.mce_mode = read_one_of(*mode, {"ao", "ar"});
+    if (inj.mce_mode == "ar" && inj.target.space != "file")
+      mode->fail("expected a file target for mce_mode \"ar\" (a consumer process maps the page)");
+  }
+  check_range(at, inj, file_pages, victims);
   return inj;
 }
 
 std::vector<InjectionSpec> read_injections(const JsonAt& at, int file_pages, const VictimCounts& victims) {
   std::vector<InjectionSpec> injections;
-  for (const auto& item : read_array(at, 1, 16)) injections.push_back(read_injection(item, file_pages, victims));
+  for (const auto& item : read_array(at, 1, 32)) injections.push_back(read_injection(item, file_pages, victims));
   return injections;
 }
 
+Checks read_checks(const JsonAt& at) {
+  ObjectReader o(at, {"fsck", "soft_offline"});
+  Checks c;
+  c.fsck = o.boolean("fsck", c.fsck);
+  c.soft_offline = o.boolean("soft_offline", c.soft_offline);
+  return c;
+}
+
 Timeouts read_timeouts(const JsonAt& at) {
-  ObjectReader o(at, {"boot_s", "progress_s"});
+  ObjectReader o(at, {"boot_s", "progress_s", "cell_s"});
   Timeouts t;
-  t.boot_s = o.integer("boot_s", 10, 7200, t.boot_s);
-  t.progress_s = o.integer("progress_s", 10, 7200, t.progress_s);
+  t.boot_s = static_cast<int>(o.integer("boot_s", 10, 7200, t.boot_s));
+  t.progress_s = static_cast<int>(o.integer("progress_s", 10, 7200, t.progress_s));
+  t.cell_s = static_cast<int>(o.integer("cell_s", 30, 86400, t.cell_s));
   return t;
 }
 
@@ -168,22 +279,27 @@ Timeouts read_timeouts(const JsonAt& at) {
 
 Scenario parse_scenario(const json& document, const std::string& file_label) {
   ObjectReader top(JsonAt(document, file_label),
-                   {"name", "description", "kernels", "vm", "topology", "stacks", "filesystem", "files",
-                    "victims", "injections", "trials", "trace", "reaccess", "timeouts"});
+                   {"name", "description", "kernels", "vm", "topology", "stacks", "filesystem", "filesystems", "files",
+                    "victims", "injections", "trials", "trace", "reaccess", "checks", "timeouts"});
   Scenario s;
   s.name = read_scenario_name(top.required("name"));
   s.description = top.optional_string("description").value_or("");
   s.kernels = read_kernels(top.required("kernels"));
   if (auto f = top.optional("vm")) s.vm = read_vm(*f);
   if (auto f = top.optional("topology")) s.topology = read_topology(*f);
-  if (auto f = top.optional("stacks")) s.stacks = read_stacks(*f, s.topology.nvdimms.front().size_mib);
-  if (auto f = top.optional("filesystem")) s.filesystem = read_filesystem(*f);
+  if (auto f = top.optional("stacks")) s.stacks = read_stacks(*f, s.topology);
+  if (auto f = top.optional("filesystem")) {
+    if (top.optional("filesystems")) f->fail("expected either filesystem or filesystems, not both");
+    s.filesystems = {read_filesystem(*f)};
+  }
+  if (auto f = top.optional("filesystems")) s.filesystems = read_filesystems(*f);
   if (auto f = top.optional("files")) s.file_pages = read_files(*f);
   if (auto f = top.optional("victims")) s.victims = read_victims(*f);
   s.injections = read_injections(top.required("injections"), s.file_pages, s.victims);
   s.trials = top.integer("trials", 1, 1000, s.trials);
   s.trace = top.boolean("trace", s.trace);
   s.reaccess = top.boolean("reaccess", s.reaccess);
+  if (auto f = top.optional("checks")) s.checks = read_checks(*f);
   if (auto f = top.optional("timeouts")) s.timeouts = read_timeouts(*f);
   return s;
 }
@@ -198,22 +314,45 @@ Scenario load_scenario(const std::filesystem::path& file) {
   return parse_scenario(parse_json_strict(text, file.string()), file.string());
 }
 
+json target_to_json(const TargetSpec& t) {
+  json j = {{"space", t.space}};
+  if (t.space == "file" && t.straddle.empty()) j["offset_pages"] = t.offset_pages;
+  if (!t.straddle.empty()) j["straddle"] = t.straddle;
+  if (t.space == "device") j["sector"] = t.sector;
+  if (t.space == "physical") j["address"] = t.address;
+  if (t.space == "metadata") {
+    j["structure"] = t.structure;
+    j["ag"] = t.ag;
+  }
+  return j;
+}
+
 json scenario_to_json(const Scenario& s) {
   json nvdimms = json::array();
   for (const auto& n : s.topology.nvdimms) nvdimms.push_back({{"size_mib", n.size_mib}});
   json stacks = json::array();
   for (const auto& st : s.stacks) {
     json j = {{"type", st.type}};
+    if (!st.name.empty()) j["name"] = st.name;
     if (st.type == "dm-linear") j["offset_mib"] = st.offset_mib;
+    if (st.type == "dm-stripe") j["chunk_kib"] = st.chunk_kib;
     stacks.push_back(j);
   }
+  json filesystems = json::array();
+  for (const auto& f : s.filesystems) {
+    json j = {{"type", f.type}, {"mkfs_options", f.mkfs_options}, {"mount_options", f.mount_options}, {"sharers", f.sharers}};
+    if (!f.name.empty()) j["name"] = f.name;
+    filesystems.push_back(j);
+  }
   json injections = json::array();
-  for (const auto& i : s.injections)
-    injections.push_back({{"method", i.method},
-                          {"offset_pages", i.offset_pages},
-                          {"pages", i.pages},
-                          {"pacing", i.pacing},
-                          {"settle_ms", i.settle_ms}});
+  for (const auto& i : s.injections) {
+    json j = {{"method", i.method}, {"target", target_to_json(i.target)}, {"pages", i.pages},
+              {"pacing", i.pacing}, {"settle_ms", i.settle_ms}};
+    if (!i.name.empty()) j["name"] = i.name;
+    if (i.pacing == "rate") j["rate_per_s"] = i.rate_per_s;
+    if (i.method == "mce") j["mce_mode"] = i.mce_mode;
+    injections.push_back(j);
+  }
   return {
       {"name", s.name},
       {"description", s.description},
@@ -221,10 +360,7 @@ json scenario_to_json(const Scenario& s) {
       {"vm", {{"cpus", s.vm.cpus}, {"memory_mib", s.vm.memory_mib}}},
       {"topology", {{"nvdimms", nvdimms}}},
       {"stacks", stacks},
-      {"filesystem",
-       {{"type", s.filesystem.type},
-        {"mkfs_options", s.filesystem.mkfs_options},
-        {"mount_options", s.filesystem.mount_options}}},
+      {"filesystems", filesystems},
       {"files", {{"pages", s.file_pages}}},
       {"victims",
        {{"early_kill", s.victims.early_kill}, {"late_kill", s.victims.late_kill}, {"neighbour", s.victims.neighbour}}},
@@ -232,7 +368,8 @@ json scenario_to_json(const Scenario& s) {
       {"trials", s.trials},
       {"trace", s.trace},
       {"reaccess", s.reaccess},
-      {"timeouts", {{"boot_s", s.timeouts.boot_s}, {"progress_s", s.timeouts.progress_s}}},
+      {"checks", {{"fsck", s.checks.fsck}, {"soft_offline", s.checks.soft_offline}}},
+      {"timeouts", {{"boot_s", s.timeouts.boot_s}, {"progress_s", s.timeouts.progress_s}, {"cell_s", s.timeouts.cell_s}}},
   };
 }
 

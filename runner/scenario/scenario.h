@@ -3,6 +3,7 @@
 // which device stacks and which injections to run, how many trials each.
 // The loader is strict: unknown keys, wrong types and out-of-range values are
 // InputErrors naming the field's JSON pointer.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,17 +29,23 @@ struct Topology {
   bool operator==(const Topology&) const = default;
 };
 
-// One device stack under the file system. offset_mib applies to dm-linear.
+// One device stack under the file system: raw pmem, dm-linear at an offset
+// into the first NVDIMM, a dm-linear concatenation of the first two, or
+// dm-stripe over the first two.
 struct StackSpec {
-  std::string type = "raw";  // "raw" | "dm-linear"
-  int offset_mib = 0;
+  std::string type = "raw";  // "raw" | "dm-linear" | "dm-concat" | "dm-stripe"
+  int offset_mib = 0;        // dm-linear
+  int chunk_kib = 64;        // dm-stripe
+  std::string name;          // cell id label; default: the type
   bool operator==(const StackSpec&) const = default;
 };
 
 struct FilesystemSpec {
-  std::string type = "xfs";
+  std::string name;  // cell id label; default: the type
+  std::string type = "xfs";  // "xfs" | "ext4"
   std::vector<std::string> mkfs_options{"-m", "rmapbt=1"};
   std::vector<std::string> mount_options{"dax=always"};
+  int sharers = 0;  // reflink clones of the victim file, each with an early-kill mapper
   bool operator==(const FilesystemSpec&) const = default;
 };
 
@@ -49,18 +56,40 @@ struct VictimCounts {
   bool operator==(const VictimCounts&) const = default;
 };
 
+// Where an injection aims (PROTOCOL.md, CellSpec target).
+struct TargetSpec {
+  std::string space = "file";  // file | device | physical | metadata | free | namespace
+  int offset_pages = 0;        // file, without straddle
+  std::string straddle;        // file: extent-boundary | stripe-chunk | concat-seam
+  int64_t sector = 0;          // device
+  uint64_t address = 0;        // physical
+  std::string structure;       // metadata: ag-header | inode-chunk | btree-block
+  int ag = 0;                  // metadata
+  bool operator==(const TargetSpec&) const = default;
+};
+
 struct InjectionSpec {
-  std::string method;  // "madvise" | "hwpoison-pfn"
-  int offset_pages = 0;
+  std::string name;    // cell id label; default: the method
+  std::string method;  // madvise | hwpoison-pfn | hard-offline | mce | badblocks | unbind
+  TargetSpec target;
   int pages = 1;
-  std::string pacing = "per-page";  // "per-page" | "burst"
+  std::string pacing = "per-page";  // "per-page" | "burst" | "rate"
+  int rate_per_s = 0;               // pacing "rate"
   int settle_ms = 1000;
+  std::string mce_mode = "ao";  // mce: "ao" action optional | "ar" action required
   bool operator==(const InjectionSpec&) const = default;
+};
+
+struct Checks {
+  bool fsck = true;          // xfs_repair -n / e2fsck -fn after each cell
+  bool soft_offline = true;  // MADV_SOFT_OFFLINE on a DAX page in each cell's first trial
+  bool operator==(const Checks&) const = default;
 };
 
 struct Timeouts {
   int boot_s = 120;
   int progress_s = 120;
+  int cell_s = 900;  // a whole cell, heartbeats or not
   bool operator==(const Timeouts&) const = default;
 };
 
@@ -71,13 +100,14 @@ struct Scenario {
   VmSpec vm;
   Topology topology;
   std::vector<StackSpec> stacks{StackSpec{}};
-  FilesystemSpec filesystem;
+  std::vector<FilesystemSpec> filesystems{FilesystemSpec{}};
   int file_pages = 16;
   VictimCounts victims;
   std::vector<InjectionSpec> injections;
   int trials = 3;
   bool trace = true;
   bool reaccess = true;
+  Checks checks;
   Timeouts timeouts;
   bool operator==(const Scenario&) const = default;
 };
@@ -91,6 +121,8 @@ inline constexpr int kMinFilesystemMib = 384;
 Scenario load_scenario(const std::filesystem::path& file);
 // file_label names the source in errors (a path, or e.g. "<test>").
 Scenario parse_scenario(const nlohmann::json& document, const std::string& file_label);
+// An injection's target as the CellSpec carries it (PROTOCOL.md).
+nlohmann::json target_to_json(const TargetSpec& target);
 // The scenario with every default filled in; parse_scenario accepts it back.
 nlohmann::json scenario_to_json(const Scenario& scenario);
 

@@ -54,6 +54,17 @@ json set(const std::string& path, const json& value) {
   return json::array({{{"op", "add"}, {"path", path}, {"value", value}}});
 }
 json J(const char* text) { return json::parse(text); }
+
+InjectionSpec file_injection(const char* method, int offset, int pages, const char* pacing = "per-page",
+                             int settle_ms = 1000) {
+  InjectionSpec i;
+  i.method = method;
+  i.target.offset_pages = offset;
+  i.pages = pages;
+  i.pacing = pacing;
+  i.settle_ms = settle_ms;
+  return i;
+}
 json drop(const std::string& path) { return json::array({{{"op", "remove"}, {"path", path}}}); }
 
 TEST(Scenario, MinimalGetsDocumentedDefaults) {
@@ -67,17 +78,20 @@ TEST(Scenario, MinimalGetsDocumentedDefaults) {
   EXPECT_EQ(s.topology.nvdimms[0].size_mib, 1024);
   ASSERT_EQ(s.stacks.size(), 1u);
   EXPECT_EQ(s.stacks[0].type, "raw");
-  EXPECT_EQ(s.filesystem.type, "xfs");
-  EXPECT_EQ(s.filesystem.mkfs_options, (std::vector<std::string>{"-m", "rmapbt=1"}));
-  EXPECT_EQ(s.filesystem.mount_options, std::vector<std::string>{"dax=always"});
+  ASSERT_EQ(s.filesystems.size(), 1u);
+  EXPECT_EQ(s.filesystems[0].type, "xfs");
+  EXPECT_EQ(s.filesystems[0].mkfs_options, (std::vector<std::string>{"-m", "rmapbt=1"}));
+  EXPECT_EQ(s.filesystems[0].mount_options, std::vector<std::string>{"dax=always"});
+  EXPECT_EQ(s.filesystems[0].sharers, 0);
   EXPECT_EQ(s.file_pages, 16);
   EXPECT_EQ(s.victims, (VictimCounts{2, 1, 1}));
   ASSERT_EQ(s.injections.size(), 1u);
-  EXPECT_EQ(s.injections[0], (InjectionSpec{"madvise", 4, 4, "per-page", 1000}));
+  EXPECT_EQ(s.injections[0], file_injection("madvise", 4, 4));
   EXPECT_EQ(s.trials, 3);
   EXPECT_TRUE(s.trace);
   EXPECT_TRUE(s.reaccess);
-  EXPECT_EQ(s.timeouts, (Timeouts{120, 120}));
+  EXPECT_EQ(s.timeouts, (Timeouts{120, 120, 900}));
+  EXPECT_EQ(s.checks, (Checks{true, true}));
 }
 
 TEST(Scenario, ReadsEveryField) {
@@ -96,15 +110,15 @@ TEST(Scenario, ReadsEveryField) {
   EXPECT_EQ(s.vm, (VmSpec{1, 512}));
   EXPECT_EQ(s.topology.nvdimms, (std::vector<ScenarioNvdimm>{{2048}, {384}}));
   EXPECT_EQ(s.stacks, (std::vector<StackSpec>{{"dm-linear", 16}, {"dm-linear", 0}, {"raw", 0}}));
-  EXPECT_TRUE(s.filesystem.mkfs_options.empty());
-  EXPECT_EQ(s.filesystem.mount_options.size(), 2u);
+  EXPECT_TRUE(s.filesystems[0].mkfs_options.empty());
+  EXPECT_EQ(s.filesystems[0].mount_options.size(), 2u);
   EXPECT_EQ(s.file_pages, 2);
   EXPECT_EQ(s.victims, (VictimCounts{0, 64, 1}));
-  EXPECT_EQ(s.injections[0], (InjectionSpec{"hwpoison-pfn", 1, 1, "burst", 60000}));
+  EXPECT_EQ(s.injections[0], file_injection("hwpoison-pfn", 1, 1, "burst", 60000));
   EXPECT_EQ(s.trials, 1000);
   EXPECT_FALSE(s.trace);
   EXPECT_FALSE(s.reaccess);
-  EXPECT_EQ(s.timeouts, (Timeouts{10, 7200}));
+  EXPECT_EQ(s.timeouts, (Timeouts{10, 7200, 900}));
   // The normalized form reads back to the same scenario.
   EXPECT_EQ(parse_scenario(scenario_to_json(s), "round-trip"), s);
 }
@@ -116,7 +130,7 @@ TEST(Scenario, UnknownKeysAtEveryDepth) {
                "unknown key \"label\"");
   expect_error(set("/injections/0/count", 1), "/injections/0/count", "unknown key \"count\"");
   expect_error(set("/stacks", J(R"([{"type": "raw", "offset_mib": 16}])")), "/stacks/0/offset_mib",
-               "unknown key \"offset_mib\" (expected one of: type)");
+               "unknown key \"offset_mib\" (expected one of: type, name)");
   expect_error(set("/timeouts", {{"boot", 10}}), "/timeouts/boot", "unknown key");
   expect_error(set("/files", {{"page", 10}}), "/files/page", "unknown key");
   expect_error(set("/victims", {{"early", 1}}), "/victims/early", "unknown key");
@@ -169,7 +183,8 @@ TEST(Scenario, OutOfRange) {
   expect_error(set("/timeouts", {{"boot_s", 9}}), "/timeouts/boot_s", "10..7200");
   expect_error(set("/timeouts", {{"progress_s", 7201}}), "/timeouts/progress_s", "10..7200");
   expect_error(set("/stacks", json::array()), "/stacks", "1..8 elements, got 0");
-  expect_error(set("/injections", json::array()), "/injections", "1..16 elements, got 0");
+  expect_error(set("/injections", json::array()), "/injections", "1..32 elements, got 0");
+  expect_error(set("/timeouts", {{"cell_s", 29}}), "/timeouts/cell_s", "30..86400");
   // The dm-linear offset must leave kMinFilesystemMib of the first NVDIMM.
   expect_error(set("/stacks", J(R"([{"type": "dm-linear", "offset_mib": 641}])")), "/stacks/0/offset_mib",
                "expected an integer in 0..640, got 641");
@@ -182,11 +197,13 @@ TEST(Scenario, OutOfRange) {
 }
 
 TEST(Scenario, EnumsNamesAndKernels) {
-  expect_error(set("/injections/0/method", "mce"), "/injections/0/method",
-               "expected one of madvise, hwpoison-pfn, got string \"mce\"");
-  expect_error(set("/injections/0/pacing", "slow"), "/injections/0/pacing", "expected one of per-page, burst");
-  expect_error(set("/stacks", J(R"([{"type": "dm-stripe"}])")), "/stacks/0/type", "expected one of raw, dm-linear");
-  expect_error(set("/filesystem", {{"type", "ext4"}}), "/filesystem/type", "expected one of xfs");
+  expect_error(set("/injections/0/method", "laser"), "/injections/0/method",
+               "expected one of madvise, hwpoison-pfn, hard-offline, mce, badblocks, unbind, got string \"laser\"");
+  expect_error(set("/injections/0/pacing", "slow"), "/injections/0/pacing", "expected one of per-page, burst, rate");
+  expect_error(set("/stacks", J(R"([{"type": "dm-crypt"}])")), "/stacks/0/type",
+               "expected one of raw, dm-linear, dm-concat, dm-stripe");
+  expect_error(set("/stacks", J(R"([{"type": "dm-stripe"}])")), "/stacks/0/type", "needs two NVDIMMs");
+  expect_error(set("/filesystem", {{"type", "btrfs"}}), "/filesystem/type", "expected one of xfs, ext4");
   expect_error(set("/filesystem", J(R"({"mount_options": [""]})")), "/filesystem/mount_options/0", "non-empty");
   expect_error(set("/name", "has space"), "/name", "[A-Za-z0-9._-]");
   expect_error(set("/name", ""), "/name", "1..64 characters");
@@ -196,6 +213,59 @@ TEST(Scenario, EnumsNamesAndKernels) {
   expect_error(set("/kernels", J(R"([""])")), "/kernels/0", "kernel name");
   expect_error(set("/kernels", J(R"(["x/y"])")), "/kernels/0", "without '/'");
   expect_error(set("/kernels", json(std::vector<std::string>(17, "k"))), "/kernels", "got 17");
+}
+
+TEST(Scenario, TargetsAndMatrixFields) {
+  json doc = json::parse(R"({
+    "name": "m", "kernels": ["k"],
+    "topology": {"nvdimms": [{"size_mib": 512}, {"size_mib": 512}]},
+    "stacks": [{"type": "dm-stripe", "chunk_kib": 128}, {"type": "dm-concat", "name": "concat"}],
+    "filesystems": [{"name": "reflink", "type": "xfs", "mkfs_options": ["-m", "reflink=1"], "sharers": 2},
+                    {"type": "ext4"}],
+    "injections": [
+      {"method": "mce", "target": {"space": "file", "straddle": "stripe-chunk"}, "pages": 2, "mce_mode": "ar"},
+      {"method": "hwpoison-pfn", "target": {"space": "metadata", "structure": "btree-block", "ag": 1}, "pages": 1},
+      {"method": "badblocks", "target": {"space": "device", "sector": 8192}, "pages": 4, "pacing": "rate", "rate_per_s": 10},
+      {"name": "phys", "method": "hard-offline", "target": {"space": "physical", "address": 4297064448}, "pages": 1},
+      {"method": "hwpoison-pfn", "target": {"space": "free"}, "pages": 8},
+      {"method": "unbind"}],
+    "checks": {"fsck": false}})");
+  Scenario s = parse_scenario(doc, "m.json");
+  EXPECT_EQ(s.stacks[0].chunk_kib, 128);
+  EXPECT_EQ(s.stacks[1].name, "concat");
+  EXPECT_EQ(s.filesystems[0].sharers, 2);
+  EXPECT_EQ(s.filesystems[1].mount_options, std::vector<std::string>{"dax"});  // ext4's default
+  EXPECT_EQ(s.injections[0].target.straddle, "stripe-chunk");
+  EXPECT_EQ(s.injections[0].mce_mode, "ar");
+  EXPECT_EQ(s.injections[1].target.structure, "btree-block");
+  EXPECT_EQ(s.injections[1].target.ag, 1);
+  EXPECT_EQ(s.injections[2].target.sector, 8192);
+  EXPECT_EQ(s.injections[2].rate_per_s, 10);
+  EXPECT_EQ(s.injections[3].target.address, 4297064448u);
+  EXPECT_EQ(s.injections[5].target.space, "namespace");
+  EXPECT_FALSE(s.checks.fsck);
+  EXPECT_EQ(parse_scenario(scenario_to_json(s), "round-trip"), s);
+}
+
+TEST(Scenario, TargetErrorsNameTheField) {
+  expect_error(set("/injections/0", J(R"({"method": "madvise", "target": {"space": "free"}, "pages": 1})")),
+               "/injections/0/target", "expected a file target for madvise");
+  expect_error(set("/injections/0", J(R"({"method": "mce", "target": {"space": "device", "sector": 5}, "pages": 1})")),
+               "/injections/0/target/sector", "multiple of 8");
+  expect_error(set("/injections/0", J(R"({"method": "mce", "target": {"space": "file"}, "pages": 1})")),
+               "/injections/0/target/offset_pages", "required");
+  expect_error(set("/injections/0", J(R"({"method": "mce", "target": {"space": "file", "straddle": "seam"}, "pages": 1})")),
+               "/injections/0/target/straddle", "expected one of extent-boundary, stripe-chunk, concat-seam");
+  expect_error(set("/injections/0", J(R"({"method": "unbind", "target": {"space": "free"}})")), "/injections/0",
+               "namespace");
+  expect_error(set("/injections/0", J(R"({"method": "mce", "offset_pages": 1, "pages": 1, "rate_per_s": 3})")),
+               "/injections/0/rate_per_s", "only with pacing");
+  expect_error(set("/injections/0", J(R"({"method": "madvise", "offset_pages": 1, "pages": 1, "mce_mode": "ar"})")),
+               "/injections/0/mce_mode", "only with method mce");
+  expect_error(set("/injections/0", J(R"({"method": "mce", "target": {"space": "free"}, "pages": 1, "mce_mode": "ar"})")),
+               "/injections/0/mce_mode", "file target");
+  expect_error(set("/injections/0", J(R"({"method": "mce", "target": {"space": "metadata", "structure": "log"}, "pages": 1})")),
+               "/injections/0/target/structure", "ag-header, inode-chunk, btree-block");
 }
 
 TEST(Scenario, MissingRequiredFields) {
@@ -295,8 +365,8 @@ TEST(ScenarioFile, RealScenarioFilesLoad) {
   EXPECT_EQ(smoke.kernels, std::vector<std::string>{"debian-6.12"});
   EXPECT_EQ(smoke.stacks, (std::vector<StackSpec>{StackSpec{"raw", 0}}));
   ASSERT_EQ(smoke.injections.size(), 2u);
-  EXPECT_EQ(smoke.injections[0], (InjectionSpec{"madvise", 4, 4, "per-page", 1000}));
-  EXPECT_EQ(smoke.injections[1], (InjectionSpec{"hwpoison-pfn", 4, 4, "per-page", 1000}));
+  EXPECT_EQ(smoke.injections[0], file_injection("madvise", 4, 4));
+  EXPECT_EQ(smoke.injections[1], file_injection("hwpoison-pfn", 4, 4));
   EXPECT_EQ(smoke.file_pages, 16);
   EXPECT_EQ(smoke.trials, 3);
 

@@ -47,11 +47,17 @@ class Target {
   // no_progress_timeout ("hang", after killing the VM), when the VM process
   // ended ("qemu-exited") or the channel closed ("channel-closed").
   virtual nlohmann::json receive(std::chrono::milliseconds no_progress_timeout) = 0;
+  // The next agent message, or nullopt when none came within timeout (the
+  // VM is left running). Throws TargetFailure when the VM is gone.
+  virtual std::optional<nlohmann::json> try_receive(std::chrono::milliseconds timeout) = 0;
   // Throws TargetFailure when the VM is gone.
   virtual void send(const nlohmann::json& message) = 0;
   // Asks the agent to shut down, waits up to grace for the VM to power off,
   // then asks the monitor to quit, then kills. Never throws.
   virtual void shutdown(std::chrono::milliseconds grace) = 0;
+  // Kills the VM and throws TargetFailure(kind, detail): for limits the
+  // orchestration enforces itself (a cell running past its deadline).
+  [[noreturn]] virtual void abort(const std::string& kind, const std::string& detail) = 0;
   virtual std::filesystem::path serial_log() const = 0;
   // e.g. {"backend":"qemu","qemu_version":"10.0.2","command":[...],"accel":"tcg"}
   virtual nlohmann::json describe() const = 0;

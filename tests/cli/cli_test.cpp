@@ -27,7 +27,7 @@ const std::string kValid = R"({"name": "t", "kernels": ["debian-6.12"],
 TEST(Cli, ValidScenarioChecks) {
   auto r = run_command({POISONLAB_BINARY, "check", write_temp("ok.json", kValid).string()});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("debian-6.12/raw/madvise"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("debian-6.12/raw/xfs/madvise"), std::string::npos) << r.out;
 }
 
 TEST(Cli, UnknownKeyNamesFileAndPointer) {

@@ -119,7 +119,10 @@ void add_channels(std::vector<std::string>& argv, const VmConfig& config, const 
 std::vector<std::string> build_qemu_command(const VmConfig& config, const QemuSockets& sockets) {
   std::vector<std::string> argv = {config.qemu_binary.string()};
   // Intel vendor: QEMU's injected machine checks panic an AMD-vendor guest.
-  add(argv, {"-machine", "pc,nvdimm=on", "-accel", "tcg", "-cpu", "max,vendor=GenuineIntel"});
+  // Intel (an AMD vendor makes the guest panic on an uncorrected error) and
+  // family 6 model >= 14, below which QEMU refuses broadcast machine checks
+  // ("Guest CPU does not support MCA broadcast"); 85 is Skylake-SP.
+  add(argv, {"-machine", "pc,nvdimm=on", "-accel", "tcg", "-cpu", "max,vendor=GenuineIntel,family=6,model=85"});
   add(argv, {"-smp", std::to_string(config.cpus), "-m",
              fmt::format("{}M,slots={},maxmem={}M", config.memory_mib, memory_slots(config), max_memory_mib(config))});
   add_nvdimms(argv, config);

@@ -68,7 +68,7 @@ TEST(QemuCommand, MachineAccelCpuAndNoReboot) {
   EXPECT_EQ(argv.front(), "qemu-system-x86_64");
   EXPECT_THAT(values_of(argv, "-machine"), ElementsAre("pc,nvdimm=on"));
   EXPECT_THAT(values_of(argv, "-accel"), ElementsAre("tcg"));
-  EXPECT_THAT(values_of(argv, "-cpu"), ElementsAre("max,vendor=GenuineIntel"));
+  EXPECT_THAT(values_of(argv, "-cpu"), ElementsAre("max,vendor=GenuineIntel,family=6,model=85"));
   EXPECT_THAT(values_of(argv, "-smp"), ElementsAre("2"));
   EXPECT_THAT(argv, Contains("-no-reboot"));
   EXPECT_THAT(values_of(argv, "-display"), ElementsAre("none"));

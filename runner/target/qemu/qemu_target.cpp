@@ -162,9 +162,9 @@ std::optional<nlohmann::json> QemuTarget::drain_after_exit() {
   }
 }
 
-nlohmann::json QemuTarget::receive(milliseconds no_progress_timeout) {
-  if (!agent_) throw UserError("internal: QemuTarget::receive before start");
-  auto deadline = Clock::now() + no_progress_timeout;
+std::optional<nlohmann::json> QemuTarget::try_receive(milliseconds timeout) {
+  if (!agent_) throw UserError("internal: QemuTarget::try_receive before start");
+  auto deadline = Clock::now() + timeout;
   for (;;) {
     if (poll_exit()) {
       if (auto message = drain_after_exit()) return *message;
@@ -177,17 +177,13 @@ nlohmann::json QemuTarget::receive(milliseconds no_progress_timeout) {
       if (wait_exit(kExitAfterCloseWait)) fail_exited();
       fail("channel-closed", e.what());
     }
-    if (Clock::now() >= deadline && !poll_exit()) {
-      std::string status;
-      try {
-        qmp_.set_reply_timeout(milliseconds(2000));
-        status = "; QEMU run state: " + qmp_.execute("query-status").value("status", "?");
-      } catch (const UserError&) {
-      }
-      kill_qemu();
-      fail("hang", fmt::format("no agent message within {} ms{}", no_progress_timeout.count(), status));
-    }
+    if (Clock::now() >= deadline) return std::nullopt;
   }
+}
+
+nlohmann::json QemuTarget::receive(milliseconds no_progress_timeout) {
+  if (auto message = try_receive(no_progress_timeout)) return *message;
+  QemuTarget::abort("hang", fmt::format("no agent message within {} ms", no_progress_timeout.count()));
 }
 
 void QemuTarget::send(const nlohmann::json& message) {
@@ -228,6 +224,19 @@ void QemuTarget::shutdown(milliseconds grace) {
   }
   kill_qemu();
   shutdown_outcome_ = "killed";
+}
+
+void QemuTarget::abort(const std::string& kind, const std::string& detail) {
+  std::string status;
+  if (!poll_exit()) {
+    try {
+      qmp_.set_reply_timeout(milliseconds(2000));
+      status = "; QEMU run state: " + qmp_.execute("query-status").value("status", "?");
+    } catch (const UserError&) {
+    }
+  }
+  kill_qemu();
+  fail(kind, detail + status);
 }
 
 fs::path QemuTarget::serial_log() const { return serial_log_path(config_); }

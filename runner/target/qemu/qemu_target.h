@@ -27,8 +27,10 @@ class QemuTarget : public Target {
 
   void start() override;
   nlohmann::json receive(std::chrono::milliseconds no_progress_timeout) override;
+  std::optional<nlohmann::json> try_receive(std::chrono::milliseconds timeout) override;
   void send(const nlohmann::json& message) override;
   void shutdown(std::chrono::milliseconds grace) override;
+  [[noreturn]] void abort(const std::string& kind, const std::string& detail) override;
   std::filesystem::path serial_log() const override;
   nlohmann::json describe() const override;
   std::string human_monitor(const std::string& command) override;

@@ -1,0 +1,37 @@
+#include "report/rejudge.h"
+
+#include "oracles/oracles.h"
+#include "report/report.h"
+#include "version.h"
+
+namespace poisonlab {
+using nlohmann::json;
+
+namespace {
+
+CellIdentity identity_of(const json& cell) {
+  auto field = [&](const char* key) { return cell.value(key, std::string()); };
+  return {field("id"), field("kernel"), field("stack"), field("method"), field("filesystem"), field("target")};
+}
+
+json rejudged_cell(const json& cell) {
+  if (!cell.contains("observation") || !cell["observation"].is_object() || !cell.contains("spec")) return cell;
+  json judged = judge_cell(identity_of(cell), cell["spec"], cell["observation"]);
+  for (const char* kept : {"serial_log"})
+    if (cell.contains(kept)) judged[kept] = cell[kept];
+  return judged;
+}
+
+}  // namespace
+
+json rejudge_report(const json& report, const std::filesystem::path& out, const std::string& command_line) {
+  json run = report.value("run", json::object());
+  run["rejudged"] = {{"poisonlab_version", kVersion}, {"git_sha", kGitSha}, {"command_line", command_line}};
+  RunReport rejudged(out, run);
+  for (const auto& kernel : report.value("kernels", json::array())) rejudged.add_kernel(kernel);
+  for (const auto& cell : report.value("cells", json::array())) rejudged.add_cell(rejudged_cell(cell));
+  rejudged.finish(json::object());
+  return rejudged.json();
+}
+
+}  // namespace poisonlab
