@@ -24,10 +24,13 @@ std::string no_memory_failure_summary(const std::string& method) {
   return fmt::format("{} does not call memory_failure (by design of the method)", method);
 }
 
+// A stack that was never built (its error says why) has no DAX to check.
 void add_dax_of(const json& stack, json& stacks, bool& all_dax) {
   json dax = stack.is_object() ? stack.value("dax", json(nullptr)) : json(nullptr);
-  all_dax = all_dax && dax.is_object() && dax.value("statx_attr_dax", false);
-  stacks.push_back(dax);
+  bool built = stack.is_object() && stack.value("ok", json(false)) == true;
+  const json& attr = dax.is_object() && dax.contains("statx_attr_dax") ? dax["statx_attr_dax"] : json();
+  if (built) all_dax = all_dax && attr.is_boolean() && attr.get<bool>();
+  stacks.push_back(built ? dax : json{{"not_built", stack.is_object() ? stack.value("error", json()) : json()}});
 }
 
 }  // namespace

@@ -135,6 +135,11 @@ json judge(const CellIdentity* identity, const json& cell_spec, const json& obse
   } catch (const InputError& e) {
     cell = errored_cell(identity_fields(identity), "completed", std::string("malformed observation: ") + e.what(),
                         json::array());
+  } catch (const std::exception& e) {
+    // An oracle that trips over an observation it did not foresee must not
+    // cost the run: the cell keeps its observation and can be judged again.
+    cell = errored_cell(identity_fields(identity), "completed", std::string("oracle error: ") + e.what(),
+                        json::array());
   }
   cell["spec"] = cell_spec;  // with the observation, enough to judge the cell again offline
   cell["observation"] = observation;
