@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <gtest/gtest.h>
+#include "common/temp_dir.h"
 
 namespace poisonlab::agent {
 namespace {
@@ -26,14 +27,11 @@ TEST(AgentEnv, InitTimes) {
 }
 
 TEST(AgentEnv, FindsPortByName) {
-  auto dir = std::filesystem::temp_directory_path() / ("pl-ports-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir / "vport0p0");
-  std::filesystem::create_directories(dir / "vport1p1");
-  std::ofstream(dir / "vport0p0" / "name") << "org.qemu.guest_agent.0\n";
-  std::ofstream(dir / "vport1p1" / "name") << "poisonlab.agent\n";
-  EXPECT_EQ(find_virtio_port("poisonlab.agent", dir).value_or(""), "/dev/vport1p1");
-  EXPECT_FALSE(find_virtio_port("other", dir).has_value());
-  std::filesystem::remove_all(dir);
+  TempDir dir("pl-ports");
+  dir.write("vport0p0/name", "org.qemu.guest_agent.0\n");
+  dir.write("vport1p1/name", "poisonlab.agent\n");
+  EXPECT_EQ(find_virtio_port("poisonlab.agent", dir.path()).value_or(""), "/dev/vport1p1");
+  EXPECT_FALSE(find_virtio_port("other", dir.path()).has_value());
 }
 
 TEST(AgentEnv, HelloHasProtocolFields) {

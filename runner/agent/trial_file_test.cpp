@@ -8,21 +8,16 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "common/temp_dir.h"
 
 namespace poisonlab::agent {
 namespace {
-
-struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() / ("pl-agent-test-" + std::to_string(getpid()));
-  TempDir() { std::filesystem::create_directories(path); }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 // FIEMAP on the build machine's file system: the extents must cover the
 // file and map each page somewhere (tmpfs has no FIEMAP: skipped there).
 TEST(TrialFile, ExtentsCoverEveryPage) {
   TempDir dir;
-  auto path = dir.path / "victim";
+  auto path = dir / "victim";
   TrialFile f;
   try {
     f = create_pattern_file(path, "victim", 16);
@@ -41,7 +36,7 @@ TEST(TrialFile, ExtentsCoverEveryPage) {
 
 TEST(TrialFile, PatternPagesReadBackAndChangesShow) {
   TempDir dir;
-  auto path = dir.path / "victim";
+  auto path = dir / "victim";
   try {
     create_pattern_file(path, "victim", 4);
   } catch (const UserError& e) {

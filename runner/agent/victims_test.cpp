@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "agent/trial_file.h"
+#include "common/temp_dir.h"
 
 namespace poisonlab::agent {
 namespace {
@@ -102,13 +103,11 @@ TEST(Victims, NoRangeInTheFileMeansNoNeighbourOrInjector) {
 // Real processes on an ordinary file: mapping, a recorded SIGBUS (sent by
 // kill, so code SI_USER), a re-access that reads the page's pattern, exit.
 TEST(Victims, LifecycleOnOrdinaryFile) {
-  auto dir = std::filesystem::temp_directory_path() / ("pl-victims-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  TempDir dir("pl-victims");
   auto path = dir / "f";
   try {
     create_pattern_file(path, "victim", 4);
   } catch (const std::exception& e) {
-    std::filesystem::remove_all(dir);
     GTEST_SKIP() << e.what();  // no FIEMAP here
   }
   {
@@ -144,7 +143,6 @@ TEST(Victims, LifecycleOnOrdinaryFile) {
     EXPECT_FALSE(again.done);
     EXPECT_EQ(again.outcome, "not-run");
   }  // late-0 is killed by the destructor
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "common/fs_util.h"
 #include "common/process.h"
 #include "guest_init.h"
+#include "common/temp_dir.h"
 
 namespace poisonlab {
 namespace {
@@ -18,19 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "pl-kernel-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void write(const fs::path& p, const std::string& content) {
   fs::create_directories(p.parent_path());

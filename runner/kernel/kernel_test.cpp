@@ -10,6 +10,7 @@
 #include "common/fs_util.h"
 #include "kernel/debian_fetch.h"
 #include "kernel/initramfs.h"
+#include "common/temp_dir.h"
 
 namespace poisonlab {
 namespace {
@@ -17,19 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "pl-kernel-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void write(const fs::path& p, const std::string& content) {
   fs::create_directories(p.parent_path());

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/temp_dir.h"
 
 namespace poisonlab {
 namespace {
@@ -117,15 +118,14 @@ TEST(VariantRegistry, BadContentNamesTheField) {
 
 TEST(VariantRegistry, MissingOrInvalidFileIsAnInputError) {
   EXPECT_THROW(VariantRegistry::load("/nonexistent/variants.json"), InputError);
-  auto file = std::filesystem::temp_directory_path() / ("pl-variants-" + std::to_string(getpid()) + ".json");
-  std::ofstream(file) << "{ not json";
+  TempDir dir("pl-variants");
+  auto file = dir.write("variants.json", "{ not json");
   try {
     VariantRegistry::load(file);
     FAIL() << "expected an InputError";
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("not valid JSON"));
   }
-  std::filesystem::remove(file);
 }
 
 TEST(VariantRegistry, ResolutionKeyChangesWithTheResolutionInputsOnly) {

@@ -6,6 +6,7 @@
 #include "common/fs_util.h"
 #include "oracles/canned_observation.h"
 #include "report/report.h"
+#include "common/temp_dir.h"
 
 namespace poisonlab {
 namespace {
@@ -13,8 +14,7 @@ namespace {
 using nlohmann::json;
 
 TEST(Rejudge, JudgesStoredObservationsAgainAndKeepsFailedCells) {
-  auto dir = std::filesystem::temp_directory_path() / ("pl-rejudge-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  TempDir dir("pl-rejudge");
   json stale = {{"id", "k/raw/xfs/madvise"}, {"kernel", "k"}, {"stack", "raw"}, {"method", "madvise"},
                 {"verdict", "error"}, {"status", "completed"}, {"error", "malformed observation: old oracles"},
                 {"oracles", json::array()}, {"spec", canned::cell_spec()}, {"observation", canned::observation()},
@@ -32,7 +32,6 @@ TEST(Rejudge, JudgesStoredObservationsAgainAndKeepsFailedCells) {
   EXPECT_EQ(out["run"]["id"], "r1");
   EXPECT_EQ(out["run"]["rejudged"]["command_line"], "poisonlab judge x");
   EXPECT_EQ(load_report(dir / "report.json")["summary"]["passed"], 1);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -4,13 +4,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include "common/temp_dir.h"
 
 namespace poisonlab {
 namespace {
 
 TEST(SerialWatch, ReportsOnlyNewFatalReportsOnceTheirLineEnds) {
-  auto path = std::filesystem::temp_directory_path() / ("pl-serial-" + std::to_string(getpid()) + ".log");
-  std::ofstream(path) << "[    1.0] BUG: unable to handle page fault for address: 0000000000000001\n";
+  TempDir dir("pl-serial");
+  auto path = dir.write("serial.log", "[    1.0] BUG: unable to handle page fault for address: 0000000000000001\n");
   SerialWatch watch(path);  // what was there before is not this cell's
   EXPECT_FALSE(watch.poll());
   std::ofstream(path, std::ios::app) << "[   13.0] WARNING: CPU: 0 PID: 1 at mm/x.c:1 f+0x1/0x2\n[   13.1] Oops: 0000 [#1";
@@ -20,7 +21,6 @@ TEST(SerialWatch, ReportsOnlyNewFatalReportsOnceTheirLineEnds) {
   ASSERT_TRUE(found);
   EXPECT_EQ(found->kind, "Oops");
   EXPECT_FALSE(watch.poll());
-  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/fs_util.h"
 #include "scenario/json_reader.h"
+#include "common/temp_dir.h"
 
 namespace poisonlab {
 namespace {
@@ -294,22 +295,6 @@ TEST(Scenario, RangeMustFitTheFileAndLeaveRoomForTheNeighbour) {
   bigger.push_back({{"op", "add"}, {"path", "/injections/0/pages"}, {"value", 40}});
   EXPECT_EQ(parse_scenario(edited(minimal(), bigger), "t").injections[0].pages, 40);
 }
-
-class TempDir {
- public:
-  TempDir() : path_(std::filesystem::temp_directory_path() / ("pl_scenario_test." + std::to_string(getpid()))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-    return path_ / name;
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 TEST(ScenarioFile, SyntaxErrorNamesLineAndColumn) {
   TempDir dir;

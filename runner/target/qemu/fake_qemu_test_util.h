@@ -19,27 +19,11 @@
 #include <nlohmann/json.hpp>
 
 #include "common/unique_fd.h"
+#include "common/temp_dir.h"
 
 namespace poisonlab::testing {
 
 // A private folder under /tmp, removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = "/tmp/pl-target-test-XXXXXX";
-    if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 class UnixListener {
  public:
   explicit UnixListener(const std::filesystem::path& path) {

@@ -26,7 +26,7 @@ void write_text(const fs::path& path, const std::string& text, bool executable =
 }
 
 struct QemuTargetTest : ::testing::Test {
-  testing::TempDir dir;
+  TempDir dir{"pl-target-test"};
   fs::path vm_dir = dir.path() / "vm0";
   fs::path exit_flag = dir.path() / "exit-now";
 

@@ -8,7 +8,6 @@ namespace poisonlab {
 namespace {
 using namespace std::chrono_literals;
 using testing::FakeQmpServer;
-using testing::TempDir;
 using json = nlohmann::json;
 
 std::vector<std::string> standard_replies(const json& request) {
@@ -26,7 +25,7 @@ std::vector<std::string> standard_replies(const json& request) {
 }
 
 struct QmpClientTest : ::testing::Test {
-  TempDir dir;
+  TempDir dir{"pl-qmp-test"};
   std::filesystem::path socket = dir.path() / "qmp.sock";
 };
 
