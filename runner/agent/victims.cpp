@@ -124,7 +124,12 @@ bool read_all(int fd, void* data, size_t size) {
   _exit(2);
 }
 
-void reaccess_page(char* base, uint64_t page_size, const Command& cmd, Reply& reply) {
+// Reads the first 8 bytes of a page with the SIGBUS handler armed to jump
+// back here: once (a re-access), or over and over in user mode until the
+// agent sets stop (the consumer an action-required machine check
+// interrupts).
+void read_page_guarded(char* base, uint64_t page_size, const Command& cmd, Reply& reply,
+                       const std::atomic<uint32_t>* stop) {
   reply.outcome = 0;
   g_last_code = 0;
   reply.start_ns = monotonic_ns();
@@ -132,30 +137,12 @@ void reaccess_page(char* base, uint64_t page_size, const Command& cmd, Reply& re
   if (sigsetjmp(g_reaccess_jump, 1) == 0) {
     g_in_reaccess = 1;
     uint64_t value = 0;
-    for (size_t i = 0; i < sizeof value; ++i) reinterpret_cast<char*>(&value)[i] = page[i];
+    do {
+      for (size_t i = 0; i < sizeof value; ++i) reinterpret_cast<char*>(&value)[i] = page[i];
+    } while (stop && !stop->load(std::memory_order_relaxed));
     g_in_reaccess = 0;
     reply.outcome = kReadOk;
     reply.value = value;
-  } else {
-    reply.outcome = kSigbus;
-    reply.code = g_last_code;
-  }
-  reply.end_ns = monotonic_ns();
-}
-
-// Reads one page over and over in user mode until a SIGBUS (the handler
-// jumps out) or the agent sets stop: the task a machine check interrupts
-// when it is injected as action required.
-void spin_on_page(char* base, uint64_t page_size, const Command& cmd, Reply& reply, SharedRecord* rec) {
-  reply.outcome = 0;
-  g_last_code = 0;
-  reply.start_ns = monotonic_ns();
-  volatile char* page = base + cmd.a * page_size;
-  if (sigsetjmp(g_reaccess_jump, 1) == 0) {
-    g_in_reaccess = 1;
-    while (!rec->stop.load(std::memory_order_relaxed)) (void)page[0];
-    g_in_reaccess = 0;
-    reply.outcome = kReadOk;
   } else {
     reply.outcome = kSigbus;
     reply.code = g_last_code;
@@ -214,10 +201,10 @@ void spin_on_page(char* base, uint64_t page_size, const Command& cmd, Reply& rep
       case kOpExit:
         _exit(0);
       case kOpReaccess:
-        reaccess_page(base, page_size, cmd, reply);
+        read_page_guarded(base, page_size, cmd, reply, nullptr);
         break;
       case kOpSpin:
-        spin_on_page(base, page_size, cmd, reply, rec);
+        read_page_guarded(base, page_size, cmd, reply, &rec->stop);
         break;
       case kOpMadvise:
       case kOpSoftOffline:
