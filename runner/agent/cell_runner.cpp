@@ -92,6 +92,7 @@ class Trial {
   }
 
   bool device_hung() const { return injection_ && injection_->hung(); }
+  bool fs_refused_writes() const { return fs_probe_.is_object() && !fs_probe_.value("ok", true); }
 
  private:
   void end_phase(const char* name) {
@@ -409,7 +410,9 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
   TraceSession* trace = spec.trace && ctx.trace && ctx.trace->usable() ? ctx.trace : nullptr;
   CellContext trial_ctx = ctx;
   trial_ctx.trace = trace;
-  // Unbind takes the namespace away: each trial gets a stack of its own.
+  // Unbind takes the namespace away: each trial gets a stack of its own. So
+  // does the trial after one whose file system stopped taking writes (it
+  // shut down): it would only measure the shutdown again.
   const bool stack_per_trial = spec.method == "unbind";
   json stacks = json::array(), teardowns = json::array(), trials = json::array();
   std::optional<std::string> unusable;
@@ -419,14 +422,17 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
     stacks.push_back(stack->to_json());
     if (trace) trace->set_enabled(true);
     bool stack_ok = stack->ok();
+    bool rebuild = false;
     do {
       if (!stack_ok) break;
       ctx.progress("trial", t);
       Trial trial(spec, t, *stack, trial_ctx, kmsg);
       trials.push_back(trial.run());
+      trials.back()["stack_index"] = stacks.size() - 1;
       if (trial.device_hung()) unusable = "the unbind of trial " + std::to_string(t) + " did not return";
+      rebuild = stack_per_trial || trial.fs_refused_writes();
       ++t;
-    } while (!stack_per_trial && t < spec.trials && !unusable);
+    } while (!rebuild && t < spec.trials && !unusable);
     if (trace) trace->set_enabled(false);
     ctx.progress("teardown", std::nullopt);
     // A wedged device can block unmount and fsck for good: leave it.
@@ -441,7 +447,7 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
                    {"trials", trials},
                    {"teardown", teardowns.empty() ? json(nullptr) : teardowns.back()},
                    {"started_ns", started}};
-  if (stack_per_trial) {
+  if (stacks.size() > 1) {
     observation["stacks"] = stacks;
     observation["teardowns"] = teardowns;
   }

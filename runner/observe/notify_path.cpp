@@ -180,6 +180,10 @@ std::string ret_text(int64_t ret) { return ret == kEopnotsupp ? "-95 (-EOPNOTSUP
 Classification classify(const Group& g, const std::set<std::string>& probes_ok) {
   auto probe_ok = [&](std::string_view name) { return probes_ok.count(std::string(name)) > 0; };
   if (g.saw(kXfsNotify) || g.xfs_notify_ret) {
+    // memory_failure falls back to the generic path on -EOPNOTSUPP from the
+    // holder, as when XFS has no reverse map to find the owner with.
+    if (g.xfs_notify_ret && *g.xfs_notify_ret == kEopnotsupp)
+      return {kPathGenericFallback, "xfs_dax_notify_failure returned -95 (-EOPNOTSUPP): the file system declined"};
     if (g.xfs_notify_ret && *g.xfs_notify_ret != 0)
       return {kPathHolderError, "xfs_dax_notify_failure returned " + ret_text(*g.xfs_notify_ret)};
     return {kPathHolder, g.xfs_notify_ret ? "xfs_dax_notify_failure returned 0"

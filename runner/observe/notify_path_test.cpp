@@ -71,16 +71,31 @@ TEST(NotifyPath, HolderWithoutCapturedReturnAndHolderError) {
       ev(30, 1, "xfs_dax_notify_failure"),
       ev(40, 1, "memory_failure", {{"pfn", "0x101"}}),
       ev(50, 1, "xfs_dax_notify_failure"),
-      ev(60, 1, "xfs_dax_notify_failure_ret", {{"ret", "-95"}}),
-      ev(70, 1, "dax_holder_notify_failure_ret", {{"ret", "-95"}}),
+      ev(60, 1, "xfs_dax_notify_failure_ret", {{"ret", "-117"}}),
+      ev(70, 1, "dax_holder_notify_failure_ret", {{"ret", "-117"}}),
   });
   json result = classify_notify_path(events, all_probes());
   ASSERT_EQ(result["per_event"].size(), 2u);
   EXPECT_EQ(result["per_event"][0]["class"], "holder");
   EXPECT_EQ(result["per_event"][0]["xfs_dax_notify_failure_ret"], nullptr);
   EXPECT_EQ(result["per_event"][1]["class"], "holder-error");
-  EXPECT_EQ(result["per_event"][1]["xfs_dax_notify_failure_ret"], -95);
+  EXPECT_EQ(result["per_event"][1]["xfs_dax_notify_failure_ret"], -117);
   EXPECT_EQ(result["summary"], json({{"holder", 1}, {"holder-error", 1}}));
+}
+
+// XFS without a reverse map declines; memory_failure then takes the generic path.
+TEST(NotifyPath, XfsDecliningIsTheGenericFallback) {
+  json events = json::array({
+      ev(10, 1, "memory_failure", {{"pfn", "0x100"}}),
+      ev(20, 1, "pmem_pagemap_memory_failure"),
+      ev(30, 1, "xfs_dax_notify_failure"),
+      ev(40, 1, "xfs_dax_notify_failure_ret", {{"ret", "-95"}}),
+      ev(50, 1, "dax_holder_notify_failure_ret", {{"ret", "-95"}}),
+  });
+  json result = classify_notify_path(events, all_probes());
+  ASSERT_EQ(result["per_event"].size(), 1u);
+  EXPECT_EQ(result["per_event"][0]["class"], "generic-fallback");
+  EXPECT_NE(result["per_event"][0]["reason"].get<std::string>().find("declined"), std::string::npos);
 }
 
 TEST(NotifyPath, GenericFallbackWithEopnotsupp) {

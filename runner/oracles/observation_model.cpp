@@ -181,6 +181,7 @@ TrialRecord parse_trial(const Node& n, size_t position) {
   n.require_object();
   TrialRecord t;
   t.index = n.has("index") ? n.u64("index") : position;
+  t.stack_index = n.opt_u64("stack_index");
   t.page_size = n.has("page_size") ? n.u64("page_size") : kPageBytes;
   if (t.page_size != kPageBytes) n.fail("page_size", "expected 4096 (the oracles judge 4 KiB pages)");
   for (const Node& f : n.array("files")) t.files.push_back(parse_file(f));
@@ -308,12 +309,21 @@ const FileRecord* TrialRecord::file(std::string_view id) const {
   return nullptr;
 }
 
+// The stack a trial ran on: the one it names, else the one at its position
+// (an unbind cell builds one per trial), else the cell's only stack.
+size_t ObservationRecord::stack_position(size_t trial_position) const {
+  if (trial_position < trials.size() && trials[trial_position].stack_index) return *trials[trial_position].stack_index;
+  return trial_position;
+}
+
 const json& ObservationRecord::stack_of(size_t trial_position) const {
-  return trial_position < stacks.size() ? stacks[trial_position] : stack;
+  size_t s = stack_position(trial_position);
+  return s < stacks.size() ? stacks[s] : stack;
 }
 
 const TeardownRecord* ObservationRecord::teardown_of(size_t trial_position) const {
-  if (!teardowns.empty()) return trial_position < teardowns.size() ? &teardowns[trial_position] : nullptr;
+  size_t s = stack_position(trial_position);
+  if (!teardowns.empty()) return s < teardowns.size() ? &teardowns[s] : nullptr;
   return teardown ? &*teardown : nullptr;
 }
 

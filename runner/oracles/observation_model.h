@@ -162,6 +162,7 @@ using Badblocks = std::map<std::string, std::vector<std::string>>;
 
 struct TrialRecord {
   uint64_t index = 0;
+  std::optional<uint64_t> stack_index;  // which of observation.stacks it ran on (absent: one stack per trial or one stack)
   uint64_t page_size = kPageBytes;
   std::vector<FileRecord> files;
   nlohmann::json target;  // how the target was resolved, or null
@@ -219,6 +220,7 @@ struct ObservationRecord {
   std::optional<std::string> vm_unusable;
 
   // The stack a trial ran on (unbind: its own), as JSON.
+  size_t stack_position(size_t trial_position) const;
   const nlohmann::json& stack_of(size_t trial_position) const;
   // The teardown after a trial (unbind: its own), or nullptr.
   const TeardownRecord* teardown_of(size_t trial_position) const;
