@@ -84,7 +84,7 @@ void aim_file(const CellSpec& spec, const Stack& stack, Aim& aim) {
                               ? 0
                               : clamp_first(static_cast<int64_t>(range_first) - static_cast<int64_t>(window - spec.pages) / 2,
                                             window, file_pages);
-  if (victim.role == "victim" && spec.target.straddle == "concat-seam") {
+  if (spec.target.straddle == "concat-seam") {
     write_pattern(victim.path, window_first, window);  // the span is unwritten until mapped pages get data
     victim.refresh();
   }

@@ -30,6 +30,16 @@ TEST(Cli, ValidScenarioChecks) {
   EXPECT_NE(r.out.find("debian-6.12/raw/xfs/madvise"), std::string::npos) << r.out;
 }
 
+TEST(Cli, CheckListsTheMatrixAndWhatCannotRun) {
+  auto r = run_command({POISONLAB_BINARY, "check", std::string(POISONLAB_SOURCE_DIR) + "/scenarios/stacks.json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("debian-6.12/dm-stripe/xfs-reflink/chunk-boundary"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("debian-6.1/raw/ext4/concat-seam: a concatenation seam needs a dm-concat stack"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("debian-6.1/raw/ext4/ag-header: metadata targets are XFS structures"), std::string::npos);
+}
+
 TEST(Cli, UnknownKeyNamesFileAndPointer) {
   std::string bad = R"({"name": "t", "kernels": ["debian-6.12"],
     "injections": [{"method": "madvise", "offset_pages": 4, "pages": 4, "pgaes": 2}]})";
