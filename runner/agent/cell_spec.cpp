@@ -141,7 +141,8 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
 
   const json& fs = r.object(cell, "filesystem", "", false);
   s.fs_type = r.string(fs, "type", "/filesystem", "xfs", {"xfs", "ext4"});
-  s.mkfs_options = r.strings(fs, "mkfs_options", "/filesystem", s.fs_type == "xfs" ? s.mkfs_options : std::vector<std::string>{});
+  s.mkfs_options = r.strings(fs, "mkfs_options", "/filesystem",
+                             s.fs_type == "xfs" ? s.mkfs_options : std::vector<std::string>{"-b", "4096"});
   s.mount_options = r.strings(fs, "mount_options", "/filesystem", s.fs_type == "xfs" ? s.mount_options : std::vector<std::string>{"dax"});
 
   const json& ns = r.object(cell, "namespace", "", false);

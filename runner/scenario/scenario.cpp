@@ -141,7 +141,7 @@ FilesystemSpec read_filesystem(const JsonAt& at) {
   fs.name = read_label(o);
   fs.type = o.one_of("type", {"xfs", "ext4"}, fs.type);
   if (fs.type == "ext4") {
-    fs.mkfs_options = {};
+    fs.mkfs_options = {"-b", "4096"};  // DAX needs page-sized blocks; mke2fs picks 1 KiB below 512 MiB
     fs.mount_options = {"dax"};
   }
   fs.mkfs_options = read_options(o, "mkfs_options", fs.mkfs_options);
