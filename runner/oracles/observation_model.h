@@ -29,6 +29,7 @@ inline constexpr std::string_view kRoleEarlyKill = "early-kill";
 inline constexpr std::string_view kRoleLateKill = "late-kill";
 inline constexpr std::string_view kRoleNeighbour = "neighbour";
 inline constexpr std::string_view kRoleInjector = "injector";
+inline constexpr std::string_view kRoleConsumer = "consumer";  // mce action required
 
 struct SignalRecord {
   int signo = 0;

@@ -181,5 +181,24 @@ TEST(Fixture, MceOnDmStripeSignalsAndRefusesReads) {
   EXPECT_NE(judged["latency"]["revocation_ns"][0], nullptr);
 }
 
+// An action-required machine check while the consumer spun on the page in
+// user mode: it is the current task and must get BUS_MCEERR_AR in the page,
+// the early-kill mappers BUS_MCEERR_AO.
+TEST(Fixture, ActionRequiredMachineCheckReachesTheConsumer) {
+  json cell = load("mce-ar-raw.json");
+  json judged = judge_cell(cell["spec"], cell["observation"]);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "pass");
+  json consumer = mapper(judged, "consumer");
+  ASSERT_EQ(consumer["expected"].size(), 2u);
+  EXPECT_EQ(consumer["expected"][0]["code"], 4);
+  EXPECT_TRUE(consumer["missed"].empty());
+  // Without its signals the consumer counts as missed.
+  for (auto& v : cell["observation"]["trials"][0]["victims"])
+    if (v["id"] == "consumer") v["signals"] = json::array();
+  judged = judge_cell(cell["spec"], cell["observation"]);
+  EXPECT_EQ(verdict_of(judged, "expected_victims"), "fail");
+  EXPECT_EQ(mapper(judged, "consumer")["missed"].size(), 2u);
+}
+
 }  // namespace
 }  // namespace poisonlab
