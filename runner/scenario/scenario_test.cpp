@@ -235,7 +235,8 @@ TEST(Scenario, TargetsAndMatrixFields) {
   EXPECT_EQ(s.stacks[0].chunk_kib, 128);
   EXPECT_EQ(s.stacks[1].name, "concat");
   EXPECT_EQ(s.filesystems[0].sharers, 2);
-  EXPECT_EQ(s.filesystems[1].mount_options, std::vector<std::string>{"dax"});  // ext4's default
+  EXPECT_EQ(s.filesystems[1].mount_options, std::vector<std::string>{"dax"});  // ext4's defaults
+  EXPECT_EQ(s.filesystems[1].mkfs_options, (std::vector<std::string>{"-b", "4096"}));
   EXPECT_EQ(s.injections[0].target.straddle, "stripe-chunk");
   EXPECT_EQ(s.injections[0].mce_mode, "ar");
   EXPECT_EQ(s.injections[1].target.structure, "btree-block");
