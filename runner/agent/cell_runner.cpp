@@ -410,10 +410,11 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
   TraceSession* trace = spec.trace && ctx.trace && ctx.trace->usable() ? ctx.trace : nullptr;
   CellContext trial_ctx = ctx;
   trial_ctx.trace = trace;
-  // Unbind takes the namespace away: each trial gets a stack of its own. So
+  // Unbind takes the namespace away, and a span across a concatenation seam
+  // holds the seam's pages, poisoned: each trial gets a stack of its own. So
   // does the trial after one whose file system stopped taking writes (it
   // shut down): it would only measure the shutdown again.
-  const bool stack_per_trial = spec.method == "unbind";
+  const bool stack_per_trial = spec.method == "unbind" || spec.target.straddle == "concat-seam";
   json stacks = json::array(), teardowns = json::array(), trials = json::array();
   std::optional<std::string> unusable;
   for (int t = 0; t < spec.trials && !unusable;) {
