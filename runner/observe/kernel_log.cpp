@@ -198,6 +198,34 @@ std::string lockdep_title(std::string_view msg, const std::vector<std::string>& 
   return with_function(std::string(text), lockdep_function(lines, i));
 }
 
+// The RIP of the report whose header is lines[header]: it comes a few lines
+// later, after "Oops:", "CPU:" and "Hardware name:"; a line that opens another
+// report ends the search, so a later report's RIP is never borrowed.
+std::optional<std::string> own_rip_function(const std::vector<std::string>& lines, size_t header) {
+  constexpr size_t kOopsHeaderLines = 12;
+  for (size_t i = header + 1; i < lines.size() && i <= header + kOopsHeaderLines; ++i) {
+    std::string_view msg = ltrim(log_message(lines[i]));
+    if (starts_with(msg, "BUG: ") || starts_with(msg, "WARNING:") || starts_with(msg, "general protection fault") ||
+        starts_with(msg, "Kernel panic"))
+      return std::nullopt;
+    if (starts_with(msg, "RIP: ")) return rip_function(lines, i);
+  }
+  return std::nullopt;
+}
+
+// A faulting access's address changes from boot to boot: like syzkaller,
+// title it by the faulting function so one bug has one title across runs.
+// "BUG: unable to handle page fault for address: X" + "RIP: ...:f+0x7f/0xb0"
+// -> "BUG: unable to handle page fault in f".
+std::string bug_title(std::string_view msg, const std::vector<std::string>& lines, size_t i) {
+  for (std::string_view fault : {"BUG: unable to handle page fault", "BUG: kernel NULL pointer dereference",
+                                 "BUG: unable to handle kernel paging request"}) {
+    if (!starts_with(msg, fault)) continue;
+    if (auto fn = own_rip_function(lines, i)) return std::string(fault) + " in " + *fn;
+  }
+  return std::string(rtrim(msg));
+}
+
 // msg is the line's message, left-trimmed.
 std::optional<Header> classify_line(std::string_view msg, const std::vector<std::string>& lines, size_t i) {
   if (starts_with(msg, "Kernel panic - not syncing")) return Header{kKindKernelPanic, panic_title(msg)};
@@ -210,7 +238,7 @@ std::optional<Header> classify_line(std::string_view msg, const std::vector<std:
   }
   if (size_t at = msg.find("Watchdog detected hard LOCKUP"); at != std::string_view::npos)
     return Header{kKindHardLockup, std::string(rtrim(msg.substr(at)))};
-  if (starts_with(msg, "BUG: ") || starts_with(msg, "kernel BUG at ")) return Header{kKindBug, std::string(rtrim(msg))};
+  if (starts_with(msg, "BUG: ") || starts_with(msg, "kernel BUG at ")) return Header{kKindBug, bug_title(msg, lines, i)};
   if (starts_with(msg, "WARNING:")) return Header{kKindWarning, warning_title(msg)};
   if (starts_with(msg, "general protection fault") || starts_with(msg, "Oops: general protection fault"))
     return Header{kKindGeneralProtectionFault, with_function("general protection fault", rip_function(lines, i + 1)),
