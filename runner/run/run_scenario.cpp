@@ -266,9 +266,11 @@ void run_kernel(const RunContext& ctx, const std::string& kernel, const std::vec
     ctx.log << fmt::format("booted {} in {:.1f} s ({})\n", artifacts.release,
                            boot.record["phases"]["qemu_start_to_agent_ready_s"].get<double>(), boot.record["vm_dir"].get<std::string>());
     json cell_ids = json::array();
+    uint64_t cell_console_start = 0;
     try {
       for (; next < cells.size(); ++next) {
         cell_ids.push_back(cells[next].id);
+        cell_console_start = serial_log_size(boot.target->serial_log());
         json judged = run_cell(ctx, *boot.target, cells[next]);
         judged["serial_log"] = boot.serial.string();
         ctx.report.add_cell(judged);
@@ -282,7 +284,9 @@ void run_kernel(const RunContext& ctx, const std::string& kernel, const std::vec
       }
       boot.target->shutdown(seconds(30));
     } catch (const TargetFailure& failure) {
-      json judged = judge_failed_cell(identity_of(cells[next]), failure.kind, failure.what(), failure.serial_tail);
+      std::string console = console_since(boot.target->serial_log(), cell_console_start);
+      json judged = judge_failed_cell(identity_of(cells[next]), failure.kind, failure.what(),
+                                      console.empty() ? failure.serial_tail : console);
       judged["serial_log"] = boot.serial.string();
       ctx.report.add_cell(judged);
       ctx.log << fmt::format("cell {}: {} ({}); booting a new VM for the cells after it\n", cells[next].id,

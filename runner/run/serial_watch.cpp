@@ -11,11 +11,30 @@ bool fatal(const KernelLogFinding& f) {
 }
 }  // namespace
 
-SerialWatch::SerialWatch(std::filesystem::path serial_log) : path_(std::move(serial_log)) {
+uint64_t serial_log_size(const std::filesystem::path& serial_log) {
   std::error_code ec;
-  offset_ = std::filesystem::file_size(path_, ec);
-  if (ec) offset_ = 0;
+  uint64_t size = std::filesystem::file_size(serial_log, ec);
+  return ec ? 0 : size;
 }
+
+std::string console_since(const std::filesystem::path& serial_log, uint64_t offset, size_t max_bytes) {
+  uint64_t size = serial_log_size(serial_log);
+  if (size <= offset) return "";
+  bool cut = size - offset > max_bytes;
+  if (cut) offset = size - max_bytes;
+  std::ifstream in(serial_log, std::ios::binary);
+  if (!in) return "";
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (cut) {
+    size_t nl = text.find('\n');
+    text.erase(0, nl == std::string::npos ? text.size() : nl + 1);
+  }
+  return text;
+}
+
+SerialWatch::SerialWatch(std::filesystem::path serial_log)
+    : path_(std::move(serial_log)), offset_(serial_log_size(path_)) {}
 
 std::optional<KernelLogFinding> SerialWatch::poll() {
   std::ifstream in(path_, std::ios::binary);

@@ -11,6 +11,14 @@
 
 namespace poisonlab {
 
+// The log's current size: where a cell's part of the console begins.
+uint64_t serial_log_size(const std::filesystem::path& serial_log);
+// What the console printed from offset on, at most its last max_bytes (cut
+// at a line start). A cell that took the VM down is judged on this: a fixed
+// tail of the log can miss an oops followed by a long call trace, or hold an
+// earlier cell's reports.
+std::string console_since(const std::filesystem::path& serial_log, uint64_t offset, size_t max_bytes = 256 * 1024);
+
 class SerialWatch {
  public:
   // Starts at the log's current end: earlier reports are not this cell's.

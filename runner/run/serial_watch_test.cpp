@@ -23,5 +23,17 @@ TEST(SerialWatch, ReportsOnlyNewFatalReportsOnceTheirLineEnds) {
   EXPECT_FALSE(watch.poll());
 }
 
+TEST(ConsoleSince, ACellsOwnConsoleWholeOrItsLastWholeLines) {
+  TempDir dir("pl-serial");
+  auto path = dir.write("serial.log", "[ 1.0] WARNING: an earlier cell's\n");
+  uint64_t start = serial_log_size(path);
+  EXPECT_EQ(console_since(path, start), "");
+  std::ofstream(path, std::ios::app) << "[ 2.0] BUG: this cell's\n[ 2.1] RIP: 0010:f+0x1/0x2\n";
+  EXPECT_EQ(console_since(path, start), "[ 2.0] BUG: this cell's\n[ 2.1] RIP: 0010:f+0x1/0x2\n");
+  // Longer than the limit: the end, from a line start.
+  EXPECT_EQ(console_since(path, start, 30), "[ 2.1] RIP: 0010:f+0x1/0x2\n");
+  EXPECT_EQ(console_since(dir.path() / "missing.log", 0), "");
+}
+
 }  // namespace
 }  // namespace poisonlab
