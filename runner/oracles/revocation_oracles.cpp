@@ -227,7 +227,7 @@ OracleResult unbind_observed(const Cell& cell) {
   if (trials == 0) return make_skip(kName, "not an unbind cell");
   std::string pagemap = without_pagemap ? fmt::format(" ({} trial(s) recorded no pagemap)", without_pagemap) : "";
   return make_result(kName, hung == 0 && live == 0, evidence,
-                     fmt::format("{} of {} unbind(s) hung; whole-device notification reached XFS in {}; {}; {} of {} "
+                     fmt::format("{} of {} unbind(s) hung; whole-device notification reached the file system's holder in {}; {}; {} of {} "
                                  "mapper(s) got a machine-check SIGBUS; new writes failed in {}, umount ok in {}; {} "
                                  "live mapping(s) after{}",
                                  hung, trials, reached, pre_remove_text(pre_remove, cell.obs.mf_flags), signalled,
