@@ -31,6 +31,7 @@ const std::vector<ProbeDef>& default_probes() {
       {"mf_dax_kill_procs", "kprobe", "mf_dax_kill_procs index=$arg2:x64 count=$arg3:u64 flags=$arg4:x32", ""},
       {"mf_generic_kill_procs", "kprobe", "mf_generic_kill_procs pfn=$arg1:x64 flags=$arg2:x32", ""},
       {"unmap_mapping_range", "kprobe", "unmap_mapping_range start=$arg2:x64 len=$arg3:x64", ""},
+      {"unmap_mapping_range_ret", "kretprobe", "unmap_mapping_range", ""},
       {"memory_failure_event", "tracepoint", "ras:memory_failure_event", ""},
       {"signal_generate", "tracepoint", "signal:signal_generate", "sig == 7"},
       {"xfs_force_shutdown", "tracepoint", "xfs:xfs_force_shutdown", ""},

@@ -18,7 +18,7 @@ TEST(Tracefs, ProtocolProbeNamesAreAllPresent) {
   for (const char* want : {"memory_failure", "memory_failure_ret", "pmem_pagemap_memory_failure",
                            "dax_holder_notify_failure", "dax_holder_notify_failure_ret", "xfs_dax_notify_failure",
                            "xfs_dax_notify_failure_ret", "mf_dax_kill_procs", "mf_generic_kill_procs",
-                           "unmap_mapping_range", "memory_failure_event", "signal_generate", "xfs_force_shutdown"})
+                           "unmap_mapping_range", "unmap_mapping_range_ret", "memory_failure_event", "signal_generate", "xfs_force_shutdown"})
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
 }
 

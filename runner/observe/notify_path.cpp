@@ -27,6 +27,8 @@ constexpr std::string_view kXfsNotify = "xfs_dax_notify_failure";
 constexpr std::string_view kXfsNotifyRet = "xfs_dax_notify_failure_ret";
 constexpr std::string_view kKillProcs = "mf_dax_kill_procs";
 constexpr std::string_view kUnmap = "unmap_mapping_range";
+constexpr std::string_view kUnmapRet = "unmap_mapping_range_ret";
+constexpr std::string_view kGenericKill = "mf_generic_kill_procs";
 constexpr std::string_view kSignalGenerate = "signal_generate";
 
 struct Event {
@@ -36,6 +38,19 @@ struct Event {
   std::string name;
   json args;
 };
+
+// When each step of one memory failure happened (trace clock ns).
+struct Timeline {
+  std::optional<uint64_t> notify;  // the owner is asked: holder, or the generic kill
+  std::optional<uint64_t> kill_procs;
+  std::optional<uint64_t> unmap_start, unmap_done;
+  std::optional<uint64_t> first_signal, last_signal;
+  std::optional<uint64_t> memory_failure_return;
+};
+
+void set_first(std::optional<uint64_t>& slot, uint64_t t) {
+  if (!slot) slot = t;
+}
 
 struct Group {
   std::optional<uint64_t> pfn;
@@ -50,6 +65,7 @@ struct Group {
   std::optional<int64_t> memory_failure_ret;
   int signals_generated = 0;
   int event_count = 0;
+  Timeline timeline;
 
   bool saw(std::string_view name) const {
     return std::find(functions_seen.begin(), functions_seen.end(), name) != functions_seen.end();
@@ -127,6 +143,15 @@ std::vector<Event> events_in_time_order(const json& trace_events) {
   return events;
 }
 
+void record_time(Timeline& t, const Event& e) {
+  if (e.name == kDaxHolder || e.name == kXfsNotify || e.name == kGenericKill) set_first(t.notify, e.time_ns);
+  if (e.name == kKillProcs || e.name == kGenericKill) set_first(t.kill_procs, e.time_ns);
+  if (e.name == kUnmap) set_first(t.unmap_start, e.time_ns);
+  if (e.name == kUnmapRet) t.unmap_done = e.time_ns;  // the last unmap's return
+  if (e.name == kSignalGenerate) set_first(t.first_signal, e.time_ns), t.last_signal = e.time_ns;
+  if (e.name == kMemoryFailureRet) t.memory_failure_return = e.time_ns;
+}
+
 void add_to_group(Group& g, const Event& e) {
   if (!g.saw(e.name)) g.functions_seen.push_back(e.name);
   g.last_ns = std::max(g.last_ns, e.time_ns);
@@ -135,6 +160,7 @@ void add_to_group(Group& g, const Event& e) {
   if (e.name == kXfsNotifyRet) g.xfs_notify_ret = return_value(e);
   if (e.name == kMemoryFailureRet) g.memory_failure_ret = return_value(e);
   if (e.name == kSignalGenerate) ++g.signals_generated;
+  record_time(g.timeline, e);
 }
 
 std::vector<Group> group_events(const std::vector<Event>& events) {
@@ -209,6 +235,19 @@ Classification classify(const Group& g, const std::set<std::string>& probes_ok) 
 }
 
 json optional_json(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+json optional_json(const std::optional<uint64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+json timeline_json(const Group& g) {
+  const Timeline& t = g.timeline;
+  return {{"memory_failure_ns", g.start_ns},
+          {"notify_ns", optional_json(t.notify)},
+          {"kill_procs_ns", optional_json(t.kill_procs)},
+          {"unmap_start_ns", optional_json(t.unmap_start)},
+          {"unmap_done_ns", optional_json(t.unmap_done)},
+          {"first_signal_generated_ns", optional_json(t.first_signal)},
+          {"last_signal_generated_ns", optional_json(t.last_signal)},
+          {"memory_failure_return_ns", optional_json(t.memory_failure_return)}};
+}
 
 json group_json(const Group& g, const Classification& c, const json& mf_flags) {
   std::optional<uint64_t> flags = g.flags ? parse_trace_number(*g.flags) : std::nullopt;
@@ -230,6 +269,7 @@ json group_json(const Group& g, const Classification& c, const json& mf_flags) {
           {"memory_failure_ret", optional_json(g.memory_failure_ret)},
           {"signals_generated", g.signals_generated},
           {"event_count", g.event_count},
+          {"timeline", timeline_json(g)},
           {"class", c.path},
           {"reason", c.reason}};
 }

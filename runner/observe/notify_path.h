@@ -40,8 +40,13 @@ inline constexpr int kEopnotsupp = -95;
 //   flags, flag_names, unknown_flag_bits, functions_seen[],
 //   dax_holder_notify_failure_ret, xfs_dax_notify_failure_ret,
 //   mf_dax_kill_procs, unmap_mapping_range, memory_failure_ret,
-//   signals_generated, event_count, class, reason}],
+//   signals_generated, event_count, timeline, class, reason}],
 //   "summary": {class: count}, "unavailable_probes": [names]}
+// timeline: {memory_failure_ns, notify_ns (first dax_holder_notify_failure,
+//   xfs_dax_notify_failure or mf_generic_kill_procs), kill_procs_ns,
+//   unmap_start_ns, unmap_done_ns (the last unmap_mapping_range return),
+//   first_signal_generated_ns, last_signal_generated_ns,
+//   memory_failure_return_ns}, trace-clock (mono) ns, null when not seen.
 // flags is the memory_failure event's flags as traced ("0x23") or null;
 // flag_names and unknown_flag_bits are null when flags or the enum are.
 // Throws InputError (file "observation") for events of the wrong shape.

@@ -64,6 +64,39 @@ TEST(NotifyPath, HolderPath) {
   EXPECT_TRUE(result["unavailable_probes"].empty());
 }
 
+TEST(NotifyPath, TimelineOfOneMemoryFailure) {
+  // The order memory_failure -> holder -> kill -> unmap -> signal of 6.12.
+  json events = json::array({
+      ev(1000, 300, "memory_failure", {{"pfn", "0x10027b"}, {"flags", "0x1"}}),
+      ev(1100, 300, "pmem_pagemap_memory_failure"),
+      ev(1200, 300, "dax_holder_notify_failure"),
+      ev(1300, 300, "xfs_dax_notify_failure"),
+      ev(1400, 300, "mf_dax_kill_procs"),
+      ev(1450, 300, "unmap_mapping_range"),
+      ev(1480, 300, "unmap_mapping_range_ret"),
+      ev(1490, 300, "unmap_mapping_range"),
+      ev(1520, 300, "unmap_mapping_range_ret"),
+      ev(1600, 300, "signal_generate", {{"sig", "7"}}),
+      ev(1650, 300, "signal_generate", {{"sig", "7"}}),
+      ev(1700, 300, "xfs_dax_notify_failure_ret", {{"ret", "0"}}),
+      ev(1800, 300, "memory_failure_ret", {{"ret", "0"}}),
+      ev(1850, 300, "unmap_mapping_range_ret"),  // after the return: not part of it
+  });
+  json t = classify_notify_path(events, all_probes())["per_event"][0]["timeline"];
+  EXPECT_EQ(t, json({{"memory_failure_ns", 1000},
+                     {"notify_ns", 1200},
+                     {"kill_procs_ns", 1400},
+                     {"unmap_start_ns", 1450},
+                     {"unmap_done_ns", 1520},
+                     {"first_signal_generated_ns", 1600},
+                     {"last_signal_generated_ns", 1650},
+                     {"memory_failure_return_ns", 1800}}));
+  // Nothing but the entry seen: the rest is null, not zero.
+  json bare = classify_notify_path(json::array({ev(5, 1, "memory_failure")}), all_probes());
+  EXPECT_EQ(bare["per_event"][0]["timeline"]["memory_failure_ns"], 5);
+  EXPECT_TRUE(bare["per_event"][0]["timeline"]["unmap_done_ns"].is_null());
+}
+
 TEST(NotifyPath, HolderWithoutCapturedReturnAndHolderError) {
   json events = json::array({
       ev(10, 1, "memory_failure", {{"pfn", "0x100"}}),

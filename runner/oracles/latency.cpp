@@ -1,6 +1,8 @@
 #include "oracles/latency.h"
 
 #include <algorithm>
+#include <map>
+#include <vector>
 #include <optional>
 
 #include "oracles/signal_matching.h"
@@ -40,20 +42,81 @@ SignalTimes expected_signal_times(const TrialRecord& t, const TrialModel& m) {
   return times;
 }
 
-struct TraceSpan {
-  std::optional<uint64_t> first_memory_failure;
-  std::optional<uint64_t> last_event;
+// The trace timelines (notify_path.h) of one trial's memory failures, in
+// the order they started: the first and the last page of the range.
+struct RangeTimeline {
+  json first, last;  // a per_event "timeline", or null
+  std::optional<uint64_t> last_event_end;
 };
 
-TraceSpan memory_failure_span(const json& notify) {
-  TraceSpan span;
-  if (!notify.is_object() || !notify.contains("per_event")) return span;
+std::optional<uint64_t> time_of(const json& timeline, const char* key) {
+  if (!timeline.is_object() || !timeline.contains(key) || !timeline[key].is_number()) return std::nullopt;
+  return timeline[key].get<uint64_t>();
+}
+
+RangeTimeline range_timeline(const json& notify) {
+  RangeTimeline range;
+  if (!notify.is_object() || !notify.contains("per_event")) return range;
   for (const json& g : notify["per_event"]) {
-    uint64_t start = g["start_ns"].get<uint64_t>(), end = g["end_ns"].get<uint64_t>();
-    span.first_memory_failure = std::min(span.first_memory_failure.value_or(start), start);
-    span.last_event = std::max(span.last_event.value_or(end), end);
+    const json& t = g.contains("timeline") ? g["timeline"] : json(nullptr);
+    if (range.first.is_null()) range.first = t;
+    range.last = t;
+    uint64_t end = g["end_ns"].get<uint64_t>();
+    range.last_event_end = std::max(range.last_event_end.value_or(end), end);
   }
-  return span;
+  return range;
+}
+
+// Cross-check of the two clocks: every machine-check SIGBUS a mapper
+// received (user space, CLOCK_MONOTONIC) paired in order with the
+// signal:signal_generate events aimed at its pid (trace clock mono).
+std::vector<int64_t> signal_delivery_gaps(const TrialRecord& t) {
+  std::map<int64_t, std::vector<uint64_t>> generated;
+  for (const json& e : t.trace_events) {
+    if (!e.is_object() || e.value("event", "") != "signal_generate") continue;
+    const json& args = e.value("args", json::object());
+    if (!args.contains("pid") || !args["pid"].is_string() || !e["time_ns"].is_number()) continue;
+    try {
+      generated[std::stoll(args["pid"].get<std::string>())].push_back(e["time_ns"].get<uint64_t>());
+    } catch (const std::exception&) {
+    }
+  }
+  std::vector<int64_t> gaps;
+  for (const VictimRecord& v : t.victims) {
+    auto it = generated.find(v.pid);
+    if (it == generated.end()) continue;
+    std::vector<uint64_t> received;
+    for (const SignalRecord& s : v.signals)
+      if (s.machine_check() && s.time_ns) received.push_back(*s.time_ns);
+    std::sort(received.begin(), received.end());
+    std::sort(it->second.begin(), it->second.end());
+    for (size_t k = 0; k < std::min(received.size(), it->second.size()); ++k)
+      gaps.push_back(static_cast<int64_t>(received[k]) - static_cast<int64_t>(it->second[k]));
+  }
+  return gaps;
+}
+
+json median_or_null(std::vector<int64_t> values) {
+  if (values.empty()) return nullptr;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2), values.end());
+  return values[values.size() / 2];
+}
+
+json max_or_null(const std::vector<int64_t>& values) {
+  if (values.empty()) return nullptr;
+  return *std::max_element(values.begin(), values.end());
+}
+
+// A page's steps relative to the injection start.
+json page_steps(const json& timeline, const std::optional<uint64_t>& start) {
+  if (timeline.is_null()) return nullptr;
+  json steps = json::object();
+  for (auto& [key, value] : timeline.items()) steps[key] = since(time_of(timeline, key.c_str()), start);
+  return steps;
+}
+
+json phase_between(const json& timeline, const char* from, const char* to) {
+  return since(time_of(timeline, to), time_of(timeline, from));
 }
 
 }  // namespace
@@ -67,13 +130,27 @@ json compute_latency(const Cell& cell) {
     SignalTimes signals = expected_signal_times(t, cell.models[i]);
     bool all_arrived = signals.expected > 0 && signals.arrived_with_time == signals.expected;
     revocation.push_back(all_arrived ? since(signals.last, start) : json(nullptr));
-    TraceSpan span = memory_failure_span(i < cell.notify.size() ? cell.notify[i] : json());
+    RangeTimeline range = range_timeline(i < cell.notify.size() ? cell.notify[i] : json());
+    auto first_mf = time_of(range.first, "memory_failure_ns");
+    std::vector<int64_t> gaps = signal_delivery_gaps(t);
     phases.push_back({{"trial", t.index},
                       {"inject_to_first_signal_ns", since(signals.first, start)},
                       {"inject_to_last_signal_ns", since(signals.last, start)},
                       {"injection_duration_ns", since(end, start)},
-                      {"memory_failure_first_ns", since(span.first_memory_failure, start)},
-                      {"kernel_handling_ns", since(span.last_event, span.first_memory_failure)}});
+                      {"memory_failure_first_ns", since(first_mf, start)},
+                      {"kernel_handling_ns", since(range.last_event_end, first_mf)},
+                      {"memory_failure_to_notify_ns", phase_between(range.first, "memory_failure_ns", "notify_ns")},
+                      {"notify_to_unmap_done_ns", phase_between(range.first, "notify_ns", "unmap_done_ns")},
+                      {"unmap_done_to_signal_generated_ns",
+                       phase_between(range.first, "unmap_done_ns", "first_signal_generated_ns")},
+                      {"signal_generated_to_received_ns", median_or_null(gaps)},
+                      {"signal_generated_to_received_max_ns", max_or_null(gaps)},
+                      {"signals_paired_with_trace", gaps.size()},
+                      {"timeline",
+                       {{"first_page", page_steps(range.first, start)},
+                        {"last_page", page_steps(range.last, start)},
+                        {"first_signal_received_ns", since(signals.first, start)},
+                        {"last_signal_received_ns", since(signals.last, start)}}}});
   }
   return {{"revocation_ns", revocation}, {"phases", phases}};
 }

@@ -887,6 +887,48 @@ TEST(Latency, RevocationIsTheLastExpectedEarlyKillSignal) {
   EXPECT_EQ(p["kernel_handling_ns"], 3'080);
 }
 
+TEST(Latency, TraceTimelineOfTheFirstAndLastPage) {
+  json obs = canned::observation();
+  // Give every memory failure an unmap return and a generated signal.
+  json& events = obs["trials"][1]["trace_events"];
+  json extra = json::array();
+  for (const json& e : events)
+    if (e["event"] == "unmap_mapping_range") {
+      json ret = e, sig = e;
+      ret["event"] = "unmap_mapping_range_ret", ret["time_ns"] = e["time_ns"].get<uint64_t>() + 5;
+      sig["event"] = "signal_generate", sig["time_ns"] = e["time_ns"].get<uint64_t>() + 8;
+      sig["args"] = {{"sig", "7"}, {"code", "5"}, {"pid", "-1"}};  // aimed at nobody we know
+      extra.push_back(ret), extra.push_back(sig);
+    }
+  // One generated signal for the first early-kill mapper, 300 ns before its
+  // first machine-check SIGBUS arrived.
+  const json& mapper = canned::victim(obs, 1, "sharer-0-early-0");
+  uint64_t arrived = mapper["signals"][0]["time_ns"].get<uint64_t>();
+  extra.push_back({{"time_ns", arrived - 300}, {"cpu", 0}, {"pid", 1}, {"comm", "k"}, {"event", "signal_generate"},
+                   {"args", {{"sig", "7"}, {"pid", std::to_string(mapper["pid"].get<int64_t>())}}}});
+  for (const json& e : extra) events.push_back(e);
+  json judged = judge(obs);
+  const json& p = judged["latency"]["phases"][1];
+  EXPECT_EQ(p["memory_failure_to_notify_ns"], 20);  // memory_failure +0, dax_holder_notify_failure +20
+  EXPECT_EQ(p["notify_to_unmap_done_ns"], 35);      // unmap at +50 returns at +55
+  EXPECT_EQ(p["unmap_done_to_signal_generated_ns"], 3);
+  const json& first = p["timeline"]["first_page"];
+  EXPECT_EQ(first["memory_failure_ns"], p["memory_failure_first_ns"]);
+  EXPECT_EQ(first["notify_ns"].get<int64_t>() - first["memory_failure_ns"].get<int64_t>(), 20);
+  const json& last = p["timeline"]["last_page"];
+  EXPECT_GT(last["memory_failure_ns"].get<int64_t>(), first["memory_failure_ns"].get<int64_t>());
+  EXPECT_EQ(p["timeline"]["last_signal_received_ns"], 23'500);
+  EXPECT_EQ(p["signals_paired_with_trace"], 1);
+  EXPECT_EQ(p["signal_generated_to_received_ns"], 300);
+  EXPECT_EQ(p["signal_generated_to_received_max_ns"], 300);
+  // Without the extra probes those phases are unknown, not zero.
+  json bare_judged = judge(canned::observation());
+  const json& bare = bare_judged["latency"]["phases"][1];
+  EXPECT_EQ(bare["memory_failure_to_notify_ns"], 20);
+  EXPECT_TRUE(bare["notify_to_unmap_done_ns"].is_null());
+  EXPECT_TRUE(bare["signal_generated_to_received_ns"].is_null());
+}
+
 TEST(Latency, MissingExpectedSignalGivesNullRevocation) {
   json obs = canned::observation();
   victim(obs, 0, "sharer-0-early-0")["signals"].erase(3);  // the last one

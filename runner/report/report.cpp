@@ -1,5 +1,7 @@
 #include "report/report.h"
 
+#include <map>
+
 #include <stdexcept>
 
 #include "common/error.h"
@@ -63,13 +65,11 @@ void RunReport::write() const {
   write_file_atomic(path_, report_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
-json with_latency_stats(json cell) {
-  json& latency = cell["latency"];
-  if (latency.is_null()) latency = json::object();
-  require_object(latency, "cell latency");
-  json& samples_ns = latency["revocation_ns"];
-  if (samples_ns.is_null()) samples_ns = json::array();
-  if (!samples_ns.is_array()) throw std::invalid_argument("latency.revocation_ns must be an array");
+namespace {
+
+// Milliseconds statistics of ns samples (null = not measured, counted as
+// "missing"); what kind of samples they are is named in errors.
+json ms_stats(const json& samples_ns, const std::string& what) {
   std::vector<double> samples_ms;
   size_t missing = 0;
   for (const auto& sample : samples_ns) {
@@ -78,11 +78,39 @@ json with_latency_stats(json cell) {
     else if (sample.is_number())
       samples_ms.push_back(sample.get<double>() / 1e6);
     else
-      throw std::invalid_argument("latency.revocation_ns holds a " + std::string(sample.type_name()));
+      throw std::invalid_argument(what + " holds a " + std::string(sample.type_name()));
   }
   json stats = to_json(summarize(std::move(samples_ms)));
   stats["missing"] = missing;
-  latency["revocation_ms_stats"] = std::move(stats);
+  return stats;
+}
+
+// {phase: stats over the trials} for every "*_ns" value of latency.phases.
+json phase_stats(const json& phases) {
+  json per_phase = json::object();
+  if (!phases.is_array()) return per_phase;
+  std::map<std::string, json> samples;
+  for (const auto& trial : phases) {
+    if (!trial.is_object()) continue;
+    for (const auto& [key, value] : trial.items())
+      if (key.ends_with("_ns") && (value.is_null() || value.is_number())) samples[key].push_back(value);
+  }
+  for (auto& [key, values] : samples)
+    per_phase[key.substr(0, key.size() - 3)] = ms_stats(values, "latency.phases[]." + key);
+  return per_phase;
+}
+
+}  // namespace
+
+json with_latency_stats(json cell) {
+  json& latency = cell["latency"];
+  if (latency.is_null()) latency = json::object();
+  require_object(latency, "cell latency");
+  json& samples_ns = latency["revocation_ns"];
+  if (samples_ns.is_null()) samples_ns = json::array();
+  if (!samples_ns.is_array()) throw std::invalid_argument("latency.revocation_ns must be an array");
+  latency["revocation_ms_stats"] = ms_stats(samples_ns, "latency.revocation_ns");
+  if (latency.contains("phases")) latency["phase_ms_stats"] = phase_stats(latency["phases"]);
   return cell;
 }
 

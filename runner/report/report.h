@@ -36,7 +36,9 @@ class RunReport {
 
 // The judged cell with "latency": {"revocation_ns": [...],
 // "revocation_ms_stats": {...summary in milliseconds..., "missing": n}};
-// null samples (trials with no measurement) are counted as missing.
+// null samples (trials with no measurement) are counted as missing. With
+// "phases", also "phase_ms_stats": {phase: the same statistics over the
+// trials} for each "<phase>_ns" of the per-trial phases.
 nlohmann::json with_latency_stats(nlohmann::json judged_cell);
 // {"cells", "passed", "failed", "errored", "oracles": {"pass", "fail", "skip"}}
 // counted from an array of judged cells. A cell whose verdict is neither

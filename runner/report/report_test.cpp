@@ -123,6 +123,20 @@ TEST(Report, RejectsMalformedCells) {
   EXPECT_EQ(no_latency["latency"]["revocation_ms_stats"]["missing"], 0);
 }
 
+TEST(Report, PhaseStatisticsOverTrials) {
+  json phases = json::array({{{"trial", 0}, {"notify_to_unmap_done_ns", 2'000'000}, {"timeline", json::object()}},
+                             {{"trial", 1}, {"notify_to_unmap_done_ns", 4'000'000}},
+                             {{"trial", 2}, {"notify_to_unmap_done_ns", nullptr}}});
+  json cell = with_latency_stats({{"latency", {{"revocation_ns", json::array()}, {"phases", phases}}}});
+  const json& stats = cell["latency"]["phase_ms_stats"];
+  ASSERT_EQ(stats.size(), 1u);  // only "_ns" values: not trial, not timeline
+  EXPECT_EQ(stats["notify_to_unmap_done"]["n"], 2);
+  EXPECT_EQ(stats["notify_to_unmap_done"]["missing"], 1);
+  EXPECT_DOUBLE_EQ(stats["notify_to_unmap_done"]["p50"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(stats["notify_to_unmap_done"]["max"].get<double>(), 4.0);
+  EXPECT_TRUE(cell["latency"]["phases"][0].contains("timeline"));  // raw samples kept
+}
+
 TEST(Report, CountsUnknownVerdictsAsErrored) {
   json cells = json::array({{{"verdict", "pass"}}, {{"verdict", nullptr}}, json::object(), {{"verdict", "weird"}}});
   json counts = count_verdicts(cells);

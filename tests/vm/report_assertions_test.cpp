@@ -111,6 +111,27 @@ void expect_run_metadata(const json& report, const std::string& release_prefix) 
 }
 
 // The smoke scenario: raw pmem, madvise and hwpoison-pfn over 4 pages, 3 trials.
+// The trace timeline of each trial: the kernel steps of the first page come
+// in order after the injection, and each SIGBUS arrives after the kernel
+// generated it (both clocks are CLOCK_MONOTONIC).
+void check_timeline(const json& latency) {
+  for (const json& trial : latency.at("phases")) {
+    const json& first = trial.at("timeline").at("first_page");
+    ASSERT_TRUE(first.is_object()) << trial.dump();
+    int64_t previous = 0;
+    for (const char* step : {"memory_failure_ns", "notify_ns", "kill_procs_ns", "unmap_done_ns",
+                             "first_signal_generated_ns", "memory_failure_return_ns"}) {
+      ASSERT_TRUE(first.at(step).is_number()) << step << ": " << trial.dump();
+      EXPECT_GE(first.at(step).get<int64_t>(), previous) << step << ": " << trial.dump();
+      previous = first.at(step).get<int64_t>();
+    }
+    EXPECT_GT(trial.at("signals_paired_with_trace").get<int>(), 0);
+    EXPECT_GT(trial.at("signal_generated_to_received_ns").get<int64_t>(), 0) << trial.dump();
+  }
+  for (const char* phase : {"memory_failure_to_notify", "notify_to_unmap_done", "signal_generated_to_received"})
+    EXPECT_EQ(latency.at("phase_ms_stats").at(phase).at("n"), 3) << phase;
+}
+
 void check_smoke(const std::string& variant, const std::string& release_prefix) {
   RunResult run = run_poisonlab("smoke.json", {"--kernel", variant}, "smoke-" + variant);
   ASSERT_TRUE(run.report.is_object()) << "no report written\n" << run.output;
@@ -138,6 +159,7 @@ void check_smoke(const std::string& variant, const std::string& release_prefix) 
     ASSERT_EQ(latency.at("revocation_ns").size(), 3u);
     for (const auto& sample : latency.at("revocation_ns")) EXPECT_GT(sample.get<double>(), 0.0);
     EXPECT_EQ(latency.at("revocation_ms_stats").at("n"), 3);
+    check_timeline(latency);
   }
   EXPECT_EQ(run.exit_code, 0) << run.output;
 }
