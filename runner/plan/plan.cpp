@@ -73,6 +73,32 @@ json cell_spec(const Scenario& s, const StackSpec& stack, const FilesystemSpec& 
   };
 }
 
+namespace {
+
+// One point of a sweep: the injection and victims of that value, and the
+// label suffix that names it ("@pages=16").
+struct SweepPoint {
+  InjectionSpec injection;
+  VictimCounts victims;
+  std::string suffix;
+  json sweep;  // {"parameter", "value"} for the CellSpec, or null
+};
+
+std::vector<SweepPoint> sweep_points(const Scenario& s, const InjectionSpec& inj) {
+  if (!s.sweep) return {{inj, s.victims, "", nullptr}};
+  std::vector<SweepPoint> points;
+  for (int value : s.sweep->values) {
+    SweepPoint p{inj, s.victims, fmt::format("@{}={}", s.sweep->parameter, value),
+                 {{"parameter", s.sweep->parameter}, {"value", value}}};
+    if (s.sweep->parameter == "pages") p.injection.pages = value;
+    if (s.sweep->parameter == "early_kill") p.victims.early_kill = value;
+    points.push_back(std::move(p));
+  }
+  return points;
+}
+
+}  // namespace
+
 Plan plan_cells(const Scenario& s) {
   Plan plan;
   for (const auto& kernel : s.kernels)
@@ -81,16 +107,26 @@ Plan plan_cells(const Scenario& s) {
         for (size_t ii = 0; ii < s.injections.size(); ++ii) {
           const auto& stack = s.stacks[si];
           const auto& fs = s.filesystems[fi];
-          const auto& inj = s.injections[ii];
           std::string stack_name = unique_label(s.stacks, si, stack_label);
           std::string fs_name = unique_label(s.filesystems, fi, fs_label);
-          std::string id = fmt::format("{}/{}/{}/{}", kernel, stack_name, fs_name, unique_label(s.injections, ii, injection_label));
-          if (auto why = not_applicable(stack, fs, inj)) {
-            plan.not_applicable.push_back({id, *why});
-            continue;
+          std::string series = fmt::format("{}/{}/{}/{}", kernel, stack_name, fs_name,
+                                           unique_label(s.injections, ii, injection_label));
+          for (const SweepPoint& point : sweep_points(s, s.injections[ii])) {
+            const InjectionSpec& inj = point.injection;
+            std::string id = series + point.suffix;
+            if (auto why = not_applicable(stack, fs, inj)) {
+              plan.not_applicable.push_back({id, *why});
+              continue;
+            }
+            Scenario at_point = s;
+            at_point.victims = point.victims;
+            json spec = cell_spec(at_point, stack, fs, inj);
+            if (!point.sweep.is_null()) {
+              spec["sweep"] = point.sweep;
+              spec["sweep"]["series"] = series;  // the cells of one series differ only in the value
+            }
+            plan.cells.push_back(Cell{id, kernel, stack_name, stack.type, fs_name, inj.method, inj.target.space, spec});
           }
-          plan.cells.push_back(
-              Cell{id, kernel, stack_name, stack.type, fs_name, inj.method, inj.target.space, cell_spec(s, stack, fs, inj)});
         }
   return plan;
 }

@@ -119,6 +119,26 @@ TEST(Plan, MatrixSkipsCombinationsThatCannotRun) {
   EXPECT_EQ(plan.cells[1].spec["injection"]["target"], json::parse(R"({"space": "file", "straddle": "stripe-chunk"})"));
 }
 
+TEST(Plan, SweepExpandsEachInjectionIntoASeries) {
+  Plan range = plan_cells(load_scenario(scenario_file("sweep-range.json")));
+  ASSERT_EQ(range.cells.size(), 2u * 2u * 6u);
+  const Cell& c = range.cells[2];
+  EXPECT_EQ(c.id, "debian-6.1/raw/xfs/hwpoison-pfn@pages=16");
+  EXPECT_EQ(c.spec["injection"]["pages"], 16);
+  EXPECT_EQ(c.spec["sweep"], json::parse(R"({"parameter": "pages", "value": 16,
+                                              "series": "debian-6.1/raw/xfs/hwpoison-pfn"})"));
+  EXPECT_EQ(range.cells[11].id, "debian-6.1/dm-linear/xfs/hwpoison-pfn@pages=1024");
+
+  Plan mappers = plan_cells(load_scenario(scenario_file("sweep-mappers.json")));
+  ASSERT_EQ(mappers.cells.size(), 2u * 6u);
+  EXPECT_EQ(mappers.cells[5].id, "debian-6.1/raw/xfs/hwpoison-pfn@early_kill=32");
+  EXPECT_EQ(mappers.cells[5].spec["victims"]["early_kill"], 32);
+  EXPECT_EQ(mappers.cells[5].spec["victims"]["late_kill"], 1);  // only the swept count changes
+  EXPECT_EQ(mappers.cells[5].spec["injection"]["pages"], 4);
+  // Without a sweep the spec has no "sweep".
+  EXPECT_FALSE(plan_cells(load_scenario(scenario_file("smoke.json"))).cells[0].spec.contains("sweep"));
+}
+
 TEST(Plan, GroupingKeepsFirstAppearanceOrder) {
   std::vector<Cell> cells{{"b/raw/m", "b"}, {"a/raw/m", "a"}, {"b/raw/n", "b"}};
   auto groups = group_cells_by_kernel(cells);

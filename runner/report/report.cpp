@@ -8,6 +8,7 @@
 #include "common/fs_util.h"
 #include "report/json_access.h"
 #include "report/matrix.h"
+#include "report/series.h"
 #include "report/stats.h"
 
 namespace poisonlab {
@@ -50,6 +51,7 @@ void RunReport::add_cell(nlohmann::json judged_cell) {
   report_["cells"].push_back(with_latency_stats(std::move(judged_cell)));
   report_["summary"] = count_verdicts(report_["cells"]);
   report_["correctness_matrix"] = correctness_matrix(report_["cells"]);
+  report_["series"] = build_series(report_["cells"]);
   write();
 }
 

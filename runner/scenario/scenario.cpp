@@ -275,12 +275,45 @@ Timeouts read_timeouts(const JsonAt& at) {
   return t;
 }
 
+// The agent runs at most this many early-kill mappers per file.
+constexpr int kMaxEarlyKill = 32;
+
+// Injection i must stay inside the file (and leave a neighbour page) at the
+// widest point of a pages sweep.
+void check_sweepable(const JsonAt& values, const Scenario& s, size_t i, int widest) {
+  const TargetSpec& t = s.injections[i].target;
+  if (t.space == "namespace" || !t.straddle.empty())
+    values.fail(fmt::format("expected injections whose range can grow; injections/{} is {}", i,
+                            t.space == "namespace" ? "an unbind" : "a boundary straddle"));
+  if (t.space != "file") return;
+  int needed = t.offset_pages + widest + (s.victims.neighbour > 0 && t.offset_pages == 0 ? 1 : 0);
+  if (needed > s.file_pages)
+    values.fail(fmt::format("values whose widest range fits the file: injections/{} at offset_pages {} with {} pages "
+                            "needs files.pages >= {}, got {}",
+                            i, t.offset_pages, widest, needed, s.file_pages));
+}
+
+Sweep read_sweep(const JsonAt& at, const Scenario& s) {
+  ObjectReader o(at, {"parameter", "values"});
+  Sweep sweep;
+  sweep.parameter = o.one_of("parameter", {"pages", "early_kill"});
+  int max = sweep.parameter == "pages" ? 262144 : kMaxEarlyKill;
+  for (const auto& item : read_array(o.required("values"), 2, 32)) {
+    int value = static_cast<int>(read_integer(item, 1, max));
+    if (!sweep.values.empty() && value <= sweep.values.back()) item.fail("expected values in ascending order");
+    sweep.values.push_back(value);
+  }
+  if (sweep.parameter == "pages")
+    for (size_t i = 0; i < s.injections.size(); ++i) check_sweepable(at.child("values"), s, i, sweep.values.back());
+  return sweep;
+}
+
 }  // namespace
 
 Scenario parse_scenario(const json& document, const std::string& file_label) {
   ObjectReader top(JsonAt(document, file_label),
                    {"name", "description", "kernels", "vm", "topology", "stacks", "filesystem", "filesystems", "files",
-                    "victims", "injections", "trials", "trace", "reaccess", "checks", "timeouts"});
+                    "victims", "injections", "sweep", "trials", "trace", "reaccess", "checks", "timeouts"});
   Scenario s;
   s.name = read_scenario_name(top.required("name"));
   s.description = top.optional_string("description").value_or("");
@@ -296,6 +329,7 @@ Scenario parse_scenario(const json& document, const std::string& file_label) {
   if (auto f = top.optional("files")) s.file_pages = read_files(*f);
   if (auto f = top.optional("victims")) s.victims = read_victims(*f);
   s.injections = read_injections(top.required("injections"), s.file_pages, s.victims);
+  if (auto f = top.optional("sweep")) s.sweep = read_sweep(*f, s);
   s.trials = top.integer("trials", 1, 1000, s.trials);
   s.trace = top.boolean("trace", s.trace);
   s.reaccess = top.boolean("reaccess", s.reaccess);
@@ -353,7 +387,7 @@ json scenario_to_json(const Scenario& s) {
     if (i.method == "mce") j["mce_mode"] = i.mce_mode;
     injections.push_back(j);
   }
-  return {
+  json document = {
       {"name", s.name},
       {"description", s.description},
       {"kernels", s.kernels},
@@ -371,6 +405,8 @@ json scenario_to_json(const Scenario& s) {
       {"checks", {{"fsck", s.checks.fsck}, {"soft_offline", s.checks.soft_offline}}},
       {"timeouts", {{"boot_s", s.timeouts.boot_s}, {"progress_s", s.timeouts.progress_s}, {"cell_s", s.timeouts.cell_s}}},
   };
+  if (s.sweep) document["sweep"] = {{"parameter", s.sweep->parameter}, {"values", s.sweep->values}};
+  return document;
 }
 
 }  // namespace poisonlab

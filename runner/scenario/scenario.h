@@ -5,6 +5,7 @@
 // InputErrors naming the field's JSON pointer.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,14 @@ struct Timeouts {
   bool operator==(const Timeouts&) const = default;
 };
 
+// A series of cells that differ in one parameter: every injection runs once
+// per value, and the report fits how latency scales with it.
+struct Sweep {
+  std::string parameter;  // "pages" (the injected range) | "early_kill" (mappers per file)
+  std::vector<int> values;  // ascending
+  bool operator==(const Sweep&) const = default;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -104,6 +113,7 @@ struct Scenario {
   int file_pages = 16;
   VictimCounts victims;
   std::vector<InjectionSpec> injections;
+  std::optional<Sweep> sweep;
   int trials = 3;
   bool trace = true;
   bool reaccess = true;

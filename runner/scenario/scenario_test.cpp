@@ -197,6 +197,28 @@ TEST(Scenario, OutOfRange) {
   expect_error(tiny, "/stacks/0", "the default offset_mib (16) leaves less than 384 MiB");
 }
 
+TEST(Scenario, SweepOverPagesOrMappers) {
+  json doc = edited(minimal(), set("/sweep", J(R"({"parameter": "pages", "values": [1, 4, 12]})")));
+  Scenario s = parse_scenario(doc, "test.json");
+  ASSERT_TRUE(s.sweep);
+  EXPECT_EQ(s.sweep->parameter, "pages");
+  EXPECT_EQ(s.sweep->values, (std::vector<int>{1, 4, 12}));
+  EXPECT_EQ(parse_scenario(scenario_to_json(s), "round-trip"), s);
+  EXPECT_FALSE(parse_scenario(minimal(), "test.json").sweep);
+
+  expect_error(set("/sweep", J(R"({"parameter": "cpus", "values": [1, 2]})")), "/sweep/parameter", "one of pages, early_kill");
+  expect_error(set("/sweep", J(R"({"parameter": "pages", "values": [4]})")), "/sweep/values", "2..32 elements");
+  expect_error(set("/sweep", J(R"({"parameter": "pages", "values": [4, 4]})")), "/sweep/values/1", "ascending");
+  expect_error(set("/sweep", J(R"({"parameter": "early_kill", "values": [1, 33]})")), "/sweep/values/1",
+               "1..32, got 33");
+  // At offset 4 in a 16-page file the widest range is 12 pages.
+  expect_error(set("/sweep", J(R"({"parameter": "pages", "values": [1, 13]})")), "/sweep/values",
+               "injections/0 at offset_pages 4 with 13 pages needs files.pages >= 17, got 16");
+  json unbind = set("/injections", J(R"([{"method": "unbind"}])"));
+  unbind.push_back({{"op", "add"}, {"path", "/sweep"}, {"value", J(R"({"parameter": "pages", "values": [1, 2]})")}});
+  expect_error(unbind, "/sweep/values", "injections/0 is an unbind");
+}
+
 TEST(Scenario, EnumsNamesAndKernels) {
   expect_error(set("/injections/0/method", "laser"), "/injections/0/method",
                "expected one of madvise, hwpoison-pfn, hard-offline, mce, badblocks, unbind, got string \"laser\"");
