@@ -120,6 +120,29 @@ std::string dominant_notify_path(const json& cell) {
   return classes_seen > 1 ? best + " (mixed)" : best;
 }
 
+// "1.02 (r2 0.98)" or "-" for a fit that could not be made.
+std::string exponent_text(const json& fit) {
+  if (!fit.is_object() || !fit.value("ok", false)) return "-";
+  return fmt::format("{:.2f} (r2 {:.2f})", fit["slope"].get<double>(), fit["r_squared"].get<double>());
+}
+
+// One line per sweep series: how revocation and kernel handling scale.
+std::string series_table(const json& report) {
+  const json& series = member_or_null(report, "series");
+  if (!series.is_array() || series.empty()) return "";
+  std::vector<Row> rows{{"series", "swept", "points", "revocation exponent", "kernel handling exponent"}};
+  for (const json& s : series) {
+    const json& fits = member_or_null(s, "fits");
+    const json& points = member_or_null(s, "points");
+    rows.push_back({string_or(s, "series", "?"), string_or(s, "parameter", "?"),
+                    std::to_string(points.is_array() ? points.size() : 0),
+                    exponent_text(member_or_null(fits, "revocation_ms_p50")),
+                    exponent_text(member_or_null(fits, "kernel_handling_ms_p50"))});
+  }
+  return "\nscaling (log-log slope of the p50 against the swept value):\n" +
+         render_table(rows, {true, true, false, false, false});
+}
+
 std::string format_summary(const json& report) {
   const json& cells_or_null = member_or_null(report, "cells");
   const json cells = cells_or_null.is_array() ? cells_or_null : json::array();
@@ -131,6 +154,7 @@ std::string format_summary(const json& report) {
   out += render_table(rows, {true, true, false, true, false, false, false, false});
   out += totals_line(cells);
   out += problems(cells);
+  out += series_table(report);
   return out;
 }
 

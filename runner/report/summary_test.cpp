@@ -50,6 +50,22 @@ TEST(Summary, CannedReport) {
   EXPECT_EQ(text, expected) << text;
 }
 
+TEST(Summary, SeriesGetAScalingTable) {
+  json report = canned_report();
+  report["series"] = json::parse(R"([
+    {"series": "debian-6.12/raw/xfs/hwpoison-pfn", "parameter": "early_kill", "points": [{}, {}, {}],
+     "fits": {"revocation_ms_p50": {"ok": true, "slope": 0.6505, "r_squared": 0.9835},
+              "kernel_handling_ms_p50": {"ok": false, "reason": "fewer than 2 usable points"}}}])");
+  std::string text = format_summary(report);
+  EXPECT_THAT(text, HasSubstr("scaling (log-log slope of the p50 against the swept value):\n"
+                              "series                            swept       points  revocation exponent  "
+                              "kernel handling exponent\n"
+                              "debian-6.12/raw/xfs/hwpoison-pfn  early_kill       3       0.65 (r2 0.98)  "
+                              "                       -\n"))
+      << text;
+  EXPECT_THAT(format_summary(canned_report()), ::testing::Not(HasSubstr("scaling")));
+}
+
 TEST(Summary, ZeroCells) {
   std::string text = format_summary({{"schema_version", 1}, {"run", json::object()}, {"kernels", json::array()},
                                      {"cells", json::array()}});
