@@ -277,6 +277,7 @@ class Trial {
             {"mapping_page_shift", shift},
             {"mce_kill_policy", p.early_kill() ? "early" : "late"},
             {"signals", signals_json(victims_->signals(i))},
+            {"signals_dropped", victims_->signals_dropped(i)},
             {"pagemap_before", before_[i]},
             {"pagemap_after", after_[i]},
             {"reaccess", reaccess_[i].to_json()},

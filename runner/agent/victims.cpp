@@ -27,8 +27,10 @@ namespace poisonlab::agent {
 // ---------------------------------------------------------------------------
 // Shared area and pipe messages
 
-constexpr size_t kMaxSignals = 128;
-
+// One victim's header, followed in the shared area by room for `capacity`
+// SignalRecords: one per mapped page (each poisoned page signals a mapper at
+// most once per injection) plus slack for re-access and madvise, so a range
+// of any size is logged whole.
 struct SharedRecord {
   std::atomic<uint32_t> state;  // kStarting, kReady, kFailed
   int fail_errno;
@@ -36,8 +38,13 @@ struct SharedRecord {
   uint64_t map_addr;
   std::atomic<uint32_t> stop;      // ends a spin
   std::atomic<uint32_t> nsignals;  // committed records
-  SignalRecord signals[kMaxSignals];
+  std::atomic<uint32_t> dropped;   // signals that found the log full
+  uint32_t capacity;
+  SignalRecord* signals() { return reinterpret_cast<SignalRecord*>(this + 1); }
+  const SignalRecord* signals() const { return reinterpret_cast<const SignalRecord*>(this + 1); }
 };
+
+constexpr size_t kSignalSlack = 64;
 
 namespace {
 
@@ -77,8 +84,9 @@ void on_sigbus(int signo, siginfo_t* info, void*) {
   uint64_t now = monotonic_ns();
   if (g_record) {
     uint32_t n = g_record->nsignals.load(std::memory_order_relaxed);
-    if (n < kMaxSignals) {
-      SignalRecord& r = g_record->signals[n];
+    if (n >= g_record->capacity) g_record->dropped.fetch_add(1, std::memory_order_relaxed);
+    if (n < g_record->capacity) {
+      SignalRecord& r = g_record->signals()[n];
       r.signo = signo;
       r.code = info->si_code;
       r.addr = reinterpret_cast<uint64_t>(info->si_addr);
@@ -297,13 +305,18 @@ nlohmann::json ExitInfo::to_json() const { return {{"status", status}, {"code", 
 VictimGroup::VictimGroup(std::vector<VictimPlan> plans, uint64_t page_size)
     : plans_(std::move(plans)), page_size_(page_size) {
   size_t n = plans_.size();
-  shared_bytes_ = std::max<size_t>(1, n) * sizeof(SharedRecord);
+  uint64_t widest = 0;
+  for (const auto& p : plans_) widest = std::max(widest, p.map_pages);
+  signal_capacity_ = static_cast<uint32_t>(widest + kSignalSlack);
+  constexpr size_t kCacheLine = 64;
+  record_stride_ = (sizeof(SharedRecord) + signal_capacity_ * sizeof(SignalRecord) + kCacheLine - 1) / kCacheLine * kCacheLine;
+  shared_bytes_ = std::max<size_t>(1, n) * record_stride_;
   shared_ = ::mmap(nullptr, shared_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (shared_ == MAP_FAILED) {
     shared_ = nullptr;
     throw UserError(std::string("cannot map the victims' shared area: ") + strerror(errno));
   }
-  for (size_t i = 0; i < n; ++i) new (&record(i)) SharedRecord{};
+  for (size_t i = 0; i < n; ++i) new (&record(i)) SharedRecord{}, record(i).capacity = signal_capacity_;
   wait_status_.resize(n);
   killed_by_agent_.resize(n, false);
   unreapable_.resize(n, false);
@@ -336,15 +349,20 @@ VictimGroup::~VictimGroup() {
   if (shared_) ::munmap(shared_, shared_bytes_);
 }
 
-SharedRecord& VictimGroup::record(size_t i) const { return static_cast<SharedRecord*>(shared_)[i]; }
+SharedRecord& VictimGroup::record(size_t i) const {
+  return *reinterpret_cast<SharedRecord*>(static_cast<char*>(shared_) + i * record_stride_);
+}
+
+uint32_t VictimGroup::signals_dropped(size_t i) const { return record(i).dropped.load(std::memory_order_acquire); }
 
 uint64_t VictimGroup::map_addr(size_t i) const { return ready(i) ? record(i).map_addr : 0; }
 
 bool VictimGroup::ready(size_t i) const { return record(i).state.load(std::memory_order_acquire) == kReady; }
 
 std::vector<SignalRecord> VictimGroup::signals(size_t i) const {
-  uint32_t n = std::min<uint32_t>(record(i).nsignals.load(std::memory_order_acquire), kMaxSignals);
-  return std::vector<SignalRecord>(record(i).signals, record(i).signals + n);
+  const SharedRecord& r = record(i);
+  uint32_t n = std::min<uint32_t>(r.nsignals.load(std::memory_order_acquire), r.capacity);
+  return std::vector<SignalRecord>(r.signals(), r.signals() + n);
 }
 
 bool VictimGroup::has_signal_for(size_t i, uint64_t file_page) const {

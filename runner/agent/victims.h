@@ -115,6 +115,9 @@ class VictimGroup {
   uint64_t map_addr(size_t i) const;
   bool ready(size_t i) const;
   std::vector<SignalRecord> signals(size_t i) const;
+  // Signals victim i received after its log was full (0 unless a mapping
+  // got more than one signal per page and the slack ran out).
+  uint32_t signals_dropped(size_t i) const;
   // Whether victim i has recorded a SIGBUS whose address lies in file_page.
   bool has_signal_for(size_t i, uint64_t file_page) const;
 
@@ -145,6 +148,8 @@ class VictimGroup {
   uint64_t page_size_;
   void* shared_ = nullptr;
   size_t shared_bytes_ = 0;
+  size_t record_stride_ = 0;      // bytes per victim in the shared area
+  uint32_t signal_capacity_ = 0;  // SignalRecords per victim
   std::vector<pid_t> pids_;
   std::vector<UniqueFd> cmd_fds_;    // agent -> victim
   std::vector<UniqueFd> reply_fds_;  // victim -> agent

@@ -145,5 +145,29 @@ TEST(Victims, LifecycleOnOrdinaryFile) {
   }  // late-0 is killed by the destructor
 }
 
+TEST(Victims, SignalLogHoldsOnePerMappedPageAndCountsTheRest) {
+  TempDir dir("pl-victims");
+  auto path = dir / "f";
+  try {
+    create_pattern_file(path, "victim", 4);
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << e.what();
+  }
+  VictimGroup g({{"early-0", Role::kEarlyKill, "victim", path, 0, 4}}, 4096);
+  std::vector<std::string> errors;
+  g.wait_ready(std::chrono::seconds(10), errors);
+  ASSERT_TRUE(errors.empty()) << errors[0];
+  // Room for the 4 mapped pages and 64 more; a standard signal is not queued
+  // twice, so each is sent once the previous one was handled.
+  constexpr size_t kSent = 4 + 64 + 10;
+  for (size_t sent = 1; sent <= kSent; ++sent) {
+    ::kill(g.pid(0), SIGBUS);
+    for (int i = 0; i < 2000 && g.signals(0).size() + g.signals_dropped(0) < sent; ++i)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  EXPECT_EQ(g.signals(0).size(), 68u);
+  EXPECT_EQ(g.signals_dropped(0), 10u);
+}
+
 }  // namespace
 }  // namespace poisonlab::agent

@@ -289,6 +289,29 @@ TEST(ExpectedVictims, MissedSharerFails) {
   EXPECT_TRUE(contains(o["summary"], "28 of 32")) << o["summary"];
 }
 
+TEST(ExpectedVictims, SignalsMergedWhileOneWasPendingAreCounted) {
+  // Burst poison: the kernel generated two SIGBUS while the mapper still had
+  // one pending (signal_generate res=2); they never arrive. Still a miss,
+  // but the summary says why.
+  json obs = canned::observation();
+  json& sharer = victim(obs, 1, "sharer-0-early-0");
+  sharer["signals"].erase(3);
+  sharer["signals"].erase(2);
+  std::string pid = std::to_string(sharer["pid"].get<int64_t>());
+  for (int i = 0; i < 2; ++i)
+    obs["trials"][1]["trace_events"].push_back({{"time_ns", 1}, {"cpu", 0}, {"pid", 1}, {"comm", "k"},
+                                                {"event", "signal_generate"},
+                                                {"args", {{"sig", "7"}, {"pid", pid}, {"res", "2"}}}});
+  json judged = judge(obs);
+  json o = oracle(judged, "expected_victims");
+  EXPECT_EQ(o["verdict"], "fail");
+  EXPECT_TRUE(contains(o["summary"], "2 missed (0 on pages not mapped at injection time, 2 generated while one was "
+                                     "pending: merged by the kernel)"))
+      << o["summary"];
+  EXPECT_EQ(mapper(judged, 1, "sharer-0-early-0")["missed_generated_while_pending"], 2);
+  EXPECT_EQ(mapper(judged, 1, "early-0")["missed_generated_while_pending"], 0);
+}
+
 TEST(ExpectedVictims, PageNotMappedAtInjectionIsCountedInTheSummary) {
   json obs = canned::observation();
   json& early = victim(obs, 0, "early-1");
@@ -298,7 +321,7 @@ TEST(ExpectedVictims, PageNotMappedAtInjectionIsCountedInTheSummary) {
   json judged = judge(obs);
   EXPECT_EQ(verdict_of(judged, "expected_victims"), "fail");
   EXPECT_EQ(mapper(judged, 0, "early-1")["missed"][0]["present_before"], false);
-  EXPECT_TRUE(contains(summary_of(judged, "expected_victims"), "1 missed (1 on pages not mapped at injection time)"));
+  EXPECT_TRUE(contains(summary_of(judged, "expected_victims"), "1 missed (1 on pages not mapped at injection time, 0 generated"));
 }
 
 TEST(ExpectedVictims, WrongAddressIsMissedAndSpurious) {
