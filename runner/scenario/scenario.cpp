@@ -161,9 +161,9 @@ int read_files(const JsonAt& at) { return static_cast<int>(ObjectReader(at, {"pa
 VictimCounts read_victims(const JsonAt& at) {
   ObjectReader o(at, {"early_kill", "late_kill", "neighbour"});
   VictimCounts v;
-  v.early_kill = static_cast<int>(o.integer("early_kill", 0, 64, v.early_kill));
-  v.late_kill = static_cast<int>(o.integer("late_kill", 0, 64, v.late_kill));
-  v.neighbour = static_cast<int>(o.integer("neighbour", 0, 64, v.neighbour));
+  v.early_kill = static_cast<int>(o.integer("early_kill", 0, kMaxVictimsPerRole, v.early_kill));
+  v.late_kill = static_cast<int>(o.integer("late_kill", 0, kMaxVictimsPerRole, v.late_kill));
+  v.neighbour = static_cast<int>(o.integer("neighbour", 0, kMaxVictimsPerRole, v.neighbour));
   return v;
 }
 
@@ -275,9 +275,6 @@ Timeouts read_timeouts(const JsonAt& at) {
   return t;
 }
 
-// The agent runs at most this many early-kill mappers per file.
-constexpr int kMaxEarlyKill = 32;
-
 // Injection i must stay inside the file (and leave a neighbour page) at the
 // widest point of a pages sweep.
 void check_sweepable(const JsonAt& values, const Scenario& s, size_t i, int widest) {
@@ -297,7 +294,7 @@ Sweep read_sweep(const JsonAt& at, const Scenario& s) {
   ObjectReader o(at, {"parameter", "values"});
   Sweep sweep;
   sweep.parameter = o.one_of("parameter", {"pages", "early_kill"});
-  int max = sweep.parameter == "pages" ? 262144 : kMaxEarlyKill;
+  int max = sweep.parameter == "pages" ? 262144 : kMaxVictimsPerRole;
   for (const auto& item : read_array(o.required("values"), 2, 32)) {
     int value = static_cast<int>(read_integer(item, 1, max));
     if (!sweep.values.empty() && value <= sweep.values.back()) item.fail("expected values in ascending order");

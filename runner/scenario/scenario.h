@@ -124,6 +124,8 @@ struct Scenario {
 
 // Limits shared by the loader, the documentation and the tests.
 inline constexpr int kDmLinearDefaultOffsetMib = 16;
+// Processes per victim role (the agent's limit too).
+inline constexpr int kMaxVictimsPerRole = 32;
 // mkfs.xfs (xfsprogs 6.1) refuses file systems under 300 MB; the namespace
 // takes a few MiB more, so every file system gets at least this much.
 inline constexpr int kMinFilesystemMib = 384;

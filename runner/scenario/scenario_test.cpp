@@ -103,7 +103,7 @@ TEST(Scenario, ReadsEveryField) {
     "stacks": [{"type": "dm-linear"}, {"type": "dm-linear", "offset_mib": 0}, {"type": "raw"}],
     "filesystem": {"type": "xfs", "mkfs_options": [], "mount_options": ["dax=always", "noatime"]},
     "files": {"pages": 2},
-    "victims": {"early_kill": 0, "late_kill": 64, "neighbour": 1},
+    "victims": {"early_kill": 0, "late_kill": 32, "neighbour": 1},
     "injections": [{"method": "hwpoison-pfn", "offset_pages": 1, "pages": 1, "pacing": "burst", "settle_ms": 60000}],
     "trials": 1000, "trace": false, "reaccess": false,
     "timeouts": {"boot_s": 10, "progress_s": 7200}})");
@@ -114,7 +114,7 @@ TEST(Scenario, ReadsEveryField) {
   EXPECT_TRUE(s.filesystems[0].mkfs_options.empty());
   EXPECT_EQ(s.filesystems[0].mount_options.size(), 2u);
   EXPECT_EQ(s.file_pages, 2);
-  EXPECT_EQ(s.victims, (VictimCounts{0, 64, 1}));
+  EXPECT_EQ(s.victims, (VictimCounts{0, 32, 1}));
   EXPECT_EQ(s.injections[0], file_injection("hwpoison-pfn", 1, 1, "burst", 60000));
   EXPECT_EQ(s.trials, 1000);
   EXPECT_FALSE(s.trace);
@@ -176,7 +176,7 @@ TEST(Scenario, OutOfRange) {
   expect_error(set("/topology", J(R"({"nvdimms": [{"size_mib": 1000}]})")), "/topology/nvdimms/0/size_mib",
                "expected a multiple of 128, got 1000");
   expect_error(set("/files", {{"pages", 1}}), "/files/pages", "2..4096");
-  expect_error(set("/victims", {{"late_kill", 65}}), "/victims/late_kill", "0..64");
+  expect_error(set("/victims", {{"late_kill", 33}}), "/victims/late_kill", "0..32");
   expect_error(set("/victims", {{"early_kill", -1}}), "/victims/early_kill", "got -1");
   expect_error(set("/injections/0/settle_ms", 0), "/injections/0/settle_ms", "1..60000");
   expect_error(set("/injections/0/pages", 0), "/injections/0/pages", "1..16, got 0");
