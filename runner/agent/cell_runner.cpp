@@ -173,13 +173,17 @@ class Trial {
 
   void record_before() {
     before_.resize(victims_->size());
+    std::set<uint64_t> unit_pages;
+    for (const auto& u : aim_->units)
+      if (u.file_page) unit_pages.insert(*u.file_page);
     for (size_t i = 0; i < victims_->size(); ++i) {
       before_[i] = pagemap_of(i, "before");
       if (victims_->plan(i).file != "victim") continue;
-      for (const auto& e : before_[i])
-        for (auto& u : aim_->units)
-          if (u.file_page && *u.file_page == e["file_page"] && !pfn_pagemap_.count(*u.file_page) && e["pfn"].is_number())
-            pfn_pagemap_[*u.file_page] = e["pfn"].get<uint64_t>();
+      for (const auto& e : before_[i]) {
+        if (!e["file_page"].is_number() || !e["pfn"].is_number()) continue;
+        uint64_t page = e["file_page"].get<uint64_t>();
+        if (unit_pages.count(page) && !pfn_pagemap_.count(page)) pfn_pagemap_[page] = e["pfn"].get<uint64_t>();
+      }
     }
     checksums_before_ = checksums(false);
     badblocks_before_ = badblocks_of(stack_);
@@ -297,6 +301,11 @@ class Trial {
   // "Memory failure: <pfn>:" or hwpoison-inject line names it).
   json units_json() {
     std::vector<std::string> log = kmsg_.since(kmark_);
+    std::map<uint64_t, std::string> recovered = recovery_actions(log);
+    auto recovery_of = [&](uint64_t pfn) {
+      auto it = recovered.find(pfn);
+      return it == recovered.end() ? std::nullopt : std::optional(it->second);
+    };
     std::map<uint64_t, uint64_t> madvised;
     if (spec_.method == "madvise" && injector_window_) madvised = madvise_pfns_by_file_page(log, *injector_window_);
     json out = json::array();
@@ -308,12 +317,12 @@ class Trial {
       if (u.file_page && pfn_pagemap_.count(*u.file_page)) pagemap = pfn_pagemap_[*u.file_page];
       if (spec_.method == "madvise") {
         if (u.file_page && madvised.count(*u.file_page)) kernel = madvised[*u.file_page];
-      } else if (recovery_action_for(log, u.pfn) || (spec_.method == "hwpoison-pfn" && step_pfn(i) == u.pfn)) {
+      } else if (recovery_of(u.pfn) || (spec_.method == "hwpoison-pfn" && step_pfn(i) == u.pfn)) {
         kernel = u.pfn;
       }
       j["pfn_pagemap"] = opt(pagemap);
       j["pfn_kernel"] = opt(kernel);
-      j["kernel_recovery"] = opt(recovery_action_for(log, kernel.value_or(u.pfn)));
+      j["kernel_recovery"] = opt(recovery_of(kernel.value_or(u.pfn)));
       out.push_back(j);
     }
     return out;

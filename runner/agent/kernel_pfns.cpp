@@ -23,11 +23,18 @@ std::optional<uint64_t> hwpoison_inject_pfn(const std::vector<std::string>& line
   return std::nullopt;
 }
 
-std::optional<std::string> recovery_action_for(const std::vector<std::string>& lines, uint64_t pfn) {
+std::map<uint64_t, std::string> recovery_actions(const std::vector<std::string>& lines) {
+  std::map<uint64_t, std::string> actions;
   for (const auto& line : lines)
-    if (auto l = parse_kernel_pfn_line(line); l && l->kind == KernelPfnLine::Kind::kRecoveryAction && l->pfn == pfn)
-      return l->page_type + ": " + l->result;
-  return std::nullopt;
+    if (auto l = parse_kernel_pfn_line(line); l && l->kind == KernelPfnLine::Kind::kRecoveryAction)
+      actions.emplace(l->pfn, l->page_type + ": " + l->result);  // the first line for a pfn wins
+  return actions;
+}
+
+std::optional<std::string> recovery_action_for(const std::vector<std::string>& lines, uint64_t pfn) {
+  auto actions = recovery_actions(lines);
+  auto it = actions.find(pfn);
+  return it == actions.end() ? std::nullopt : std::optional(it->second);
 }
 
 }  // namespace poisonlab::agent
