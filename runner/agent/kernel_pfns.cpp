@@ -31,10 +31,4 @@ std::map<uint64_t, std::string> recovery_actions(const std::vector<std::string>&
   return actions;
 }
 
-std::optional<std::string> recovery_action_for(const std::vector<std::string>& lines, uint64_t pfn) {
-  auto actions = recovery_actions(lines);
-  auto it = actions.find(pfn);
-  return it == actions.end() ? std::nullopt : std::optional(it->second);
-}
-
 }  // namespace poisonlab::agent

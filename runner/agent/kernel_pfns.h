@@ -23,11 +23,9 @@ std::map<uint64_t, uint64_t> madvise_pfns_by_file_page(const std::vector<std::st
 // The pfn of the first "Injecting memory failure at pfn P" line (the
 // hwpoison-inject write of one step).
 std::optional<uint64_t> hwpoison_inject_pfn(const std::vector<std::string>& lines);
-// "<type>: <result>" of the first "Memory failure: P: recovery action for
-// <type>: <result>" line for pfn.
-std::optional<std::string> recovery_action_for(const std::vector<std::string>& lines, uint64_t pfn);
-// The same for every pfn the lines name, in one pass (a 1024-page range
-// has thousands of lines: parse them once, not once per page).
+// pfn -> "<type>: <result>" of the first "Memory failure: P: recovery
+// action for <type>: <result>" line for that pfn, in one pass (a 1024-page
+// range has thousands of lines: parse them once, not once per page).
 std::map<uint64_t, std::string> recovery_actions(const std::vector<std::string>& lines);
 
 }  // namespace poisonlab::agent

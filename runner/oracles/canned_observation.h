@@ -340,6 +340,33 @@ inline json& victim(json& obs, int trial, const std::string& id) {
 // The same cell with method hwpoison-pfn on an XFS inode chunk (one unit at
 // fs_offset 64 KiB, which no trial file owns): no signals, no pagemap; the
 // file system shut down (trace event, log line, EIO on new writes).
+// A one-step injection whose step ran from base to step_end_ns and logged log.
+inline json one_step_injection(const std::string& method, uint64_t base, uint64_t end_ns, uint64_t step_end_ns,
+                               uint64_t units, const std::string& action, const json& log) {
+  return {{"method", method},
+          {"pacing", "per-page"},
+          {"start_ns", base},
+          {"end_ns", end_ns},
+          {"steps",
+           {{{"first_unit", 0},
+             {"units", units},
+             {"action", action},
+             {"start_ns", base},
+             {"end_ns", step_end_ns},
+             {"ret", 0},
+             {"errno", 0},
+             {"signals_seen_ns", nullptr},
+             {"kernel_log", log},
+             {"host_reply", nullptr},
+             {"hung", false},
+             {"error", nullptr}}}}};
+}
+
+// A trace event of the agent's own task (pid 77), base + dt ns.
+inline json agent_event(uint64_t base, uint64_t dt, const char* name, json args) {
+  return {{"time_ns", base + dt}, {"cpu", 0}, {"pid", 77}, {"comm", "poisonlab-agent"}, {"event", name}, {"args", args}};
+}
+
 inline json metadata_spec() {
   json spec = cell_spec();
   spec["injection"] = {{"method", "hwpoison-pfn"},
@@ -373,28 +400,9 @@ inline json metadata_observation() {
                 "[ 32.7] XFS (pmem0): Corruption of on-disk metadata (0x10) detected at xfs_dax_notify_ddev_failure. "
                 "Shutting down filesystem.",
                 fmt::format("[ 32.8] Memory failure: {}: recovery action for dax page: Failed", hex)};
-    t["injection"] = {{"method", "hwpoison-pfn"},
-                      {"pacing", "per-page"},
-                      {"start_ns", base},
-                      {"end_ns", base + 10'000},
-                      {"steps",
-                       {{{"first_unit", 0},
-                         {"units", 1},
-                         {"action", "corrupt-pfn <- " + hex},
-                         {"start_ns", base},
-                         {"end_ns", base + 5000},
-                         {"ret", 0},
-                         {"errno", 0},
-                         {"signals_seen_ns", nullptr},
-                         {"kernel_log", log},
-                         {"host_reply", nullptr},
-                         {"hung", false},
-                         {"error", nullptr}}}}};
+    t["injection"] = one_step_injection("hwpoison-pfn", base, base + 10'000, base + 5000, 1, "corrupt-pfn <- " + hex, log);
     t["kernel_log"] = log;
-    auto ev = [&](uint64_t dt, const char* name, json args) {
-      return json{{"time_ns", base + dt},      {"cpu", 0},      {"pid", 77},
-                  {"comm", "poisonlab-agent"}, {"event", name}, {"args", args}};
-    };
+    auto ev = [&](uint64_t dt, const char* name, json args) { return agent_event(base, dt, name, std::move(args)); };
     t["trace_events"] = {
         ev(10, "memory_failure", {{"pfn", hex}, {"flags", "0x20"}}),
         ev(20, "pmem_pagemap_memory_failure", {{"pfn", hex}, {"nr", "1"}, {"flags", "0x20"}}),
@@ -443,29 +451,11 @@ inline json unbind_observation() {
   t["units"] = json::array();
   json log = {"[ 37.7] XFS (pmem0): Device is about to be removed!",
               "[ 37.8] XFS (pmem0): User initiated shutdown received."};
-  t["injection"] = {{"method", "unbind"},
-                    {"pacing", "per-page"},
-                    {"start_ns", base},
-                    {"end_ns", base + 200'000'000},
-                    {"steps",
-                     {{{"first_unit", 0},
-                       {"units", 0},
-                       {"action", "/sys/bus/nd/drivers/nd_pmem/unbind <- pfn0.0"},
-                       {"start_ns", base},
-                       {"end_ns", base + 150'000'000},
-                       {"ret", 0},
-                       {"errno", 0},
-                       {"signals_seen_ns", nullptr},
-                       {"kernel_log", log},
-                       {"host_reply", nullptr},
-                       {"hung", false},
-                       {"error", nullptr}}}}};
+  t["injection"] = one_step_injection("unbind", base, base + 200'000'000, base + 150'000'000, 0,
+                                     "/sys/bus/nd/drivers/nd_pmem/unbind <- pfn0.0", log);
   t["kernel_log"] = log;
   obs["kernel_log"] = log;
-  auto ev = [&](uint64_t dt, const char* name, json args) {
-    return json{{"time_ns", base + dt},      {"cpu", 0},      {"pid", 77},
-                {"comm", "poisonlab-agent"}, {"event", name}, {"args", args}};
-  };
+  auto ev = [&](uint64_t dt, const char* name, json args) { return agent_event(base, dt, name, std::move(args)); };
   json whole = {{"off", "0x0"}, {"len", "0xffffffffffffffff"}, {"flags", "0x80"}};
   t["trace_events"] = {ev(1000, "dax_holder_notify_failure", whole), ev(2000, "xfs_dax_notify_failure", whole),
                        ev(3000, "xfs_force_shutdown", {{"flags", "force_umount"}}),

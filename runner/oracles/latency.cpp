@@ -1,9 +1,8 @@
 #include "oracles/latency.h"
 
 #include <algorithm>
-#include <map>
-#include <vector>
 #include <optional>
+#include <vector>
 
 #include "oracles/signal_matching.h"
 
@@ -69,18 +68,10 @@ RangeTimeline range_timeline(const json& notify) {
 
 // Cross-check of the two clocks: every machine-check SIGBUS a mapper
 // received (user space, CLOCK_MONOTONIC) paired in order with the
-// signal:signal_generate events aimed at its pid (trace clock mono).
+// signal:signal_generate events aimed at its pid (trace clock mono) that
+// could arrive.
 std::vector<int64_t> signal_delivery_gaps(const TrialRecord& t) {
-  std::map<int64_t, std::vector<uint64_t>> generated;
-  for (const json& e : t.trace_events) {
-    if (!e.is_object() || e.value("event", "") != "signal_generate") continue;
-    const json& args = e.value("args", json::object());
-    if (!args.contains("pid") || !args["pid"].is_string() || !e["time_ns"].is_number()) continue;
-    try {
-      generated[std::stoll(args["pid"].get<std::string>())].push_back(e["time_ns"].get<uint64_t>());
-    } catch (const std::exception&) {
-    }
-  }
+  auto generated = generated_signals_by_pid(t);
   std::vector<int64_t> gaps;
   for (const VictimRecord& v : t.victims) {
     auto it = generated.find(v.pid);
@@ -89,9 +80,11 @@ std::vector<int64_t> signal_delivery_gaps(const TrialRecord& t) {
     for (const SignalRecord& s : v.signals)
       if (s.machine_check() && s.time_ns) received.push_back(*s.time_ns);
     std::sort(received.begin(), received.end());
-    std::sort(it->second.begin(), it->second.end());
-    for (size_t k = 0; k < std::min(received.size(), it->second.size()); ++k)
-      gaps.push_back(static_cast<int64_t>(received[k]) - static_cast<int64_t>(it->second[k]));
+    std::vector<uint64_t> sent;  // a signal generated while one was pending never arrives: not paired
+    for (const GeneratedSignal& g : it->second)
+      if (g.res != kSignalAlreadyPending) sent.push_back(g.time_ns);
+    for (size_t k = 0; k < std::min(received.size(), sent.size()); ++k)
+      gaps.push_back(static_cast<int64_t>(received[k]) - static_cast<int64_t>(sent[k]));
   }
   return gaps;
 }

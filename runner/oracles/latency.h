@@ -18,7 +18,8 @@ namespace poisonlab::oracles {
 //   "unmap_done_to_signal_generated_ns" (the first page's, from the trace),
 //   "signal_generated_to_received_ns" and "..._max_ns": median and max over
 //   every machine-check SIGBUS a mapper received (user clock) minus the
-//   signal:signal_generate aimed at its pid, paired in order (trace clock);
+//   signal:signal_generate aimed at its pid, paired in order (trace clock;
+//   one generated while a SIGBUS was pending never arrives and is left out);
 //   both clocks are CLOCK_MONOTONIC, so this cross-checks them;
 //   "signals_paired_with_trace": how many pairs,
 //   "timeline": {"first_page", "last_page": the page's trace timeline

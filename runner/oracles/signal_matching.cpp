@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace poisonlab::oracles {
 
@@ -24,6 +25,24 @@ bool matches(const ExpectedSignal& e, const SignalRecord& s) {
 }
 
 }  // namespace
+
+std::map<int64_t, std::vector<GeneratedSignal>> generated_signals_by_pid(const TrialRecord& t) {
+  std::map<int64_t, std::vector<GeneratedSignal>> by_pid;
+  for (const nlohmann::json& e : t.trace_events) {
+    if (!e.is_object() || e.value("event", "") != "signal_generate" || !e.contains("args")) continue;
+    const nlohmann::json& args = e["args"];
+    if (!args.is_object() || !args.contains("pid") || !args["pid"].is_string() || !e["time_ns"].is_number()) continue;
+    char* end = nullptr;
+    const std::string& pid = args["pid"].get_ref<const std::string&>();
+    long long target = std::strtoll(pid.c_str(), &end, 10);
+    if (pid.empty() || *end != '\0') continue;
+    by_pid[target].push_back({e["time_ns"].get<uint64_t>(), args.value("res", "")});
+  }
+  for (auto& [pid, signals] : by_pid)
+    std::stable_sort(signals.begin(), signals.end(),
+                     [](const GeneratedSignal& a, const GeneratedSignal& b) { return a.time_ns < b.time_ns; });
+  return by_pid;
+}
 
 size_t SignalMatch::missed() const { return static_cast<size_t>(std::count(matched.begin(), matched.end(), nullptr)); }
 

@@ -3,7 +3,9 @@
 // expected-victim model), and which of the signals it received match them.
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "oracles/observation_model.h"
@@ -38,6 +40,18 @@ std::vector<ExpectedSignal> expected_signals(const TrialModel& model, const Vict
 SignalMatch match_signals(const TrialModel& model, const VictimRecord& v);
 
 nlohmann::json signal_json(const SignalRecord& s, const VictimRecord& v);
+
+// A signal:signal_generate trace event: when, and its res (0 delivered,
+// 2 TRACE_SIGNAL_ALREADY_PENDING: a standard signal is not queued twice, so
+// that one never arrives).
+struct GeneratedSignal {
+  uint64_t time_ns = 0;
+  std::string res;
+};
+inline constexpr const char* kSignalAlreadyPending = "2";
+// The trial's generated signals by target pid (the event's args.pid), in
+// time order.
+std::map<int64_t, std::vector<GeneratedSignal>> generated_signals_by_pid(const TrialRecord& t);
 nlohmann::json signals_json(const std::vector<const SignalRecord*>& signals, const VictimRecord& v);
 nlohmann::json expected_json(const ExpectedSignal& e, const VictimRecord& v);
 

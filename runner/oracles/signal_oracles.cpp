@@ -68,24 +68,16 @@ struct MapperTally {
   size_t expected = 0, received = 0, missed = 0, missed_unmapped = 0, missed_pending = 0, spurious = 0;
 };
 
-// signal:signal_generate reports res=2 (TRACE_SIGNAL_ALREADY_PENDING) when
-// a SIGBUS is generated for a task that has one pending: a standard signal
-// is not queued twice, so that one never arrives.
-constexpr const char* kSignalAlreadyPending = "2";
-
-size_t signals_generated_while_pending(const TrialRecord& t, int64_t pid) {
-  size_t n = 0;
-  std::string target = std::to_string(pid);
-  for (const json& e : t.trace_events) {
-    if (!e.is_object() || e.value("event", "") != "signal_generate" || !e.contains("args")) continue;
-    const json& args = e["args"];
-    if (args.value("pid", "") == target && args.value("res", "") == kSignalAlreadyPending) ++n;
-  }
-  return n;
+size_t signals_generated_while_pending(const std::map<int64_t, std::vector<GeneratedSignal>>& generated, int64_t pid) {
+  auto it = generated.find(pid);
+  if (it == generated.end()) return 0;
+  return static_cast<size_t>(std::count_if(it->second.begin(), it->second.end(),
+                                           [](const GeneratedSignal& g) { return g.res == kSignalAlreadyPending; }));
 }
 
 json mapper_evidence(const TrialRecord& t, const VictimRecord& v, const SignalMatch& m,
-                     const std::vector<SigbusMessage>& kernel_messages, MapperTally& tally) {
+                     const std::vector<SigbusMessage>& kernel_messages,
+                     const std::map<int64_t, std::vector<GeneratedSignal>>& generated, MapperTally& tally) {
   json expected = json::array(), missed = json::array(), received = json::array();
   for (size_t i = 0; i < m.expected.size(); ++i) {
     json e = expected_json(m.expected[i], v);
@@ -98,7 +90,7 @@ json mapper_evidence(const TrialRecord& t, const VictimRecord& v, const SignalMa
   tally.expected += m.expected.size();
   tally.received += m.expected.size() - m.missed();
   tally.missed += m.missed();
-  size_t pending = std::min(signals_generated_while_pending(t, v.pid), m.missed());
+  size_t pending = std::min(signals_generated_while_pending(generated, v.pid), m.missed());
   tally.missed_pending += pending;
   tally.spurious += m.spurious.size();
   json e = victim_header(t, v);
@@ -138,8 +130,10 @@ OracleResult expected_victims(const Cell& cell) {
     if (!trial_poisoned(t, m)) continue;
     ++poisoned_trials;
     auto kernel_messages = find_sigbus_messages(t.kernel_log);
+    auto generated = generated_signals_by_pid(t);
     for (const VictimRecord& v : t.victims)
-      if (judged_mapper(m, v)) mappers.push_back(mapper_evidence(t, v, match_signals(m, v), kernel_messages, tally));
+      if (judged_mapper(m, v))
+        mappers.push_back(mapper_evidence(t, v, match_signals(m, v), kernel_messages, generated, tally));
   }
   json evidence = {{"model", models}, {"mappers", mappers}};
   if (poisoned_trials == 0) return make_skip(kName, "no trial injected any poison (see injection_succeeded)", evidence);
