@@ -120,7 +120,8 @@ void ask_host_for_mce(const InjectionContext& ctx, InjectionStep& step, const Po
                   {"mcg_status", action_required ? kMceMcgStatusAr : kMceMcgStatusAo},
                   {"addr", unit.phys},
                   {"misc", kMceMiscPhysLsb12},
-                  {"broadcast", cpus > 1}};
+                  {"broadcast", cpus > 1},
+                  {"user_mode", action_required}};
   step.action = fmt::format("mce {} addr {:#x}", action_required ? "action-required" : "action-optional", unit.phys);
   step.start_ns = monotonic_ns();
   try {

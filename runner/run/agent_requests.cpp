@@ -1,5 +1,10 @@
 #include "run/agent_requests.h"
 
+#include <chrono>
+#include <regex>
+#include <thread>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -30,7 +35,75 @@ std::string mce_command(const json& request) {
                      addr, misc);
 }
 
+// Stops the VM for as long as it lives; continues it even when a monitor
+// command in between throws.
+class StoppedVm {
+ public:
+  explicit StoppedVm(const MonitorFn& monitor) : monitor_(monitor) { monitor_("stop"); }
+  ~StoppedVm() {
+    try {
+      monitor_("cont");
+    } catch (...) {  // the VM is gone: nothing left to continue
+    }
+  }
+  StoppedVm(const StoppedVm&) = delete;
+  StoppedVm& operator=(const StoppedVm&) = delete;
+
+ private:
+  const MonitorFn& monitor_;
+};
+
+// A vCPU spinning in user space is in the kernel now and then (timer
+// ticks); 5 ms between tries keeps a few hundred tries well under a second.
+constexpr int kMaxUserModeAttempts = 400;
+constexpr std::chrono::milliseconds kUserModeRetryGap{5};
+
+void serve_in_user_mode(const MonitorFn& monitor, const json& request, const std::string& command, json& reply) {
+  int cpu = static_cast<int>(unsigned_field(request, "cpu", 255));
+  for (int attempt = 1; attempt <= kMaxUserModeAttempts; ++attempt) {
+    {
+      StoppedVm stopped(monitor);
+      std::optional<int> cpl = cpl_of_cpu(monitor("info registers -a"), cpu);
+      reply["attempts"] = attempt;
+      reply["cpl"] = cpl ? json(*cpl) : json(nullptr);
+      if (!cpl) throw UserError(fmt::format("agent request: the monitor shows no CPL for vCPU {}", cpu));
+      if (*cpl == 3) {
+        reply["output"] = monitor(command);
+        return;
+      }
+    }
+    std::this_thread::sleep_for(kUserModeRetryGap);
+  }
+  throw UserError(fmt::format("agent request: vCPU {} was not in user mode in {} tries", cpu, kMaxUserModeAttempts));
+}
+
 }  // namespace
+
+std::optional<int> cpl_of_cpu(const std::string& text, int cpu) {
+  // `info registers -a` starts each vCPU's block with "CPU#n".
+  static const std::regex header(R"(CPU#(\d+))"), cpl(R"(CPL=(\d))");
+  std::vector<std::pair<size_t, int>> blocks;  // (offset, cpu index)
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), header); it != std::sregex_iterator(); ++it)
+    blocks.emplace_back(it->position(), std::stoi((*it)[1].str()));
+  if (blocks.empty() && cpu == 0) blocks.emplace_back(0, 0);  // one vCPU: no header
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (blocks[i].second != cpu) continue;
+    size_t end = i + 1 < blocks.size() ? blocks[i + 1].first : text.size();
+    std::string block = text.substr(blocks[i].first, end - blocks[i].first);
+    std::smatch m;
+    if (std::regex_search(block, m, cpl)) return std::stoi(m[1].str());
+  }
+  return std::nullopt;
+}
+
+void serve_monitor_request(const MonitorFn& monitor, const json& request, json& reply) {
+  std::string command = monitor_command_for(request);
+  reply["command"] = command;
+  if (request.value("user_mode", false))
+    serve_in_user_mode(monitor, request, command, reply);
+  else
+    reply["output"] = monitor(command);
+}
 
 std::string monitor_command_for(const json& request) {
   std::string action = request.value("action", "");

@@ -105,9 +105,7 @@ std::string describe_cell_line(const json& judged) {
 json serve_agent_request(Target& target, const json& request) {
   json reply = {{"type", "reply"}, {"request_id", request.value("request_id", 0)}};
   try {
-    std::string command = monitor_command_for(request);
-    reply["command"] = command;
-    reply["output"] = target.human_monitor(command);
+    serve_monitor_request([&target](const std::string& c) { return target.human_monitor(c); }, request, reply);
     reply["ok"] = true;
   } catch (const TargetFailure&) {
     throw;
