@@ -150,7 +150,7 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
   s.ns_map = r.string(ns, "map", "/namespace", s.ns_map, {"mem", "dev"});
   s.ns_align = r.string(ns, "align", "/namespace", s.ns_align);
 
-  s.file_pages = r.number(cell, "file_pages", "", s.file_pages, 2, 65536);
+  s.file_pages = r.number(cell, "file_pages", "", s.file_pages, 2, 524288);
   s.sharers = static_cast<int>(r.number(cell, "sharers", "", 0, 0, 8));
   const json& v = r.object(cell, "victims", "", false);
   s.early_kill = static_cast<int>(r.number(v, "early_kill", "/victims", 2, 0, 32));

@@ -78,7 +78,7 @@ void add_inspection_commands(CLI::App& app) {
   judge->add_option("--out", rejudged_file, "Where to write the new report (default: report.rejudged.json beside it)");
   judge->callback([&] {
     fs::path out = rejudged_file.empty() ? report_file.parent_path() / "report.rejudged.json" : rejudged_file;
-    json rejudged = rejudge_report(load_report(report_file), out, "poisonlab judge " + report_file.string());
+    json rejudged = rejudge_report(load_report(report_file), report_file.parent_path(), out, "poisonlab judge " + report_file.string());
     std::cout << format_summary(rejudged) << "report: " << out.string() << "\n";
   });
   static bool matrix = false;

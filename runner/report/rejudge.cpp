@@ -14,7 +14,8 @@ CellIdentity identity_of(const json& cell) {
   return {field("id"), field("kernel"), field("stack"), field("method"), field("filesystem"), field("target")};
 }
 
-json rejudged_cell(const json& cell) {
+json rejudged_cell(const json& stored, const std::filesystem::path& report_dir) {
+  json cell = with_observation(stored, report_dir);
   if (!cell.contains("observation") || !cell["observation"].is_object() || !cell.contains("spec")) return cell;
   json judged = judge_cell(identity_of(cell), cell["spec"], cell["observation"]);
   for (const char* kept : {"serial_log"})
@@ -24,12 +25,13 @@ json rejudged_cell(const json& cell) {
 
 }  // namespace
 
-json rejudge_report(const json& report, const std::filesystem::path& out, const std::string& command_line) {
+json rejudge_report(const json& report, const std::filesystem::path& report_dir, const std::filesystem::path& out,
+                    const std::string& command_line) {
   json run = report.value("run", json::object());
   run["rejudged"] = {{"poisonlab_version", kVersion}, {"git_sha", kGitSha}, {"command_line", command_line}};
   RunReport rejudged(out, run);
   for (const auto& kernel : report.value("kernels", json::array())) rejudged.add_kernel(kernel);
-  for (const auto& cell : report.value("cells", json::array())) rejudged.add_cell(rejudged_cell(cell));
+  for (const auto& cell : report.value("cells", json::array())) rejudged.add_cell(rejudged_cell(cell, report_dir));
   rejudged.finish(json::object());
   return rejudged.json();
 }

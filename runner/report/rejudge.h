@@ -10,8 +10,9 @@
 namespace poisonlab {
 
 // Writes the re-judged report to out (atomically, like a run) and returns
-// it. Cells without an observation are kept as they were.
-nlohmann::json rejudge_report(const nlohmann::json& report, const std::filesystem::path& out,
-                              const std::string& command_line);
+// it. Cells without an observation are kept as they were; observations kept
+// in cell files are read from report_dir, the folder of the report.
+nlohmann::json rejudge_report(const nlohmann::json& report, const std::filesystem::path& report_dir,
+                              const std::filesystem::path& out, const std::string& command_line);
 
 }  // namespace poisonlab

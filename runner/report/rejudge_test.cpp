@@ -23,7 +23,7 @@ TEST(Rejudge, JudgesStoredObservationsAgainAndKeepsFailedCells) {
                {"oracles", json::array()}};
   json report = {{"schema_version", 1}, {"run", {{"id", "r1"}}}, {"kernels", json::array({{{"variant", "k"}}})},
                  {"cells", json::array({stale, hung})}};
-  json out = rejudge_report(report, dir / "report.json", "poisonlab judge x");
+  json out = rejudge_report(report, dir.path(), dir / "report.json", "poisonlab judge x");
   ASSERT_EQ(out["cells"].size(), 2u);
   EXPECT_EQ(out["cells"][0]["verdict"], "pass") << out["cells"][0]["oracles"].dump(1).substr(0, 2000);
   EXPECT_FALSE(out["cells"][0]["oracles"].empty());

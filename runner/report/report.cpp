@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
 #include "common/fs_util.h"
 #include "report/json_access.h"
@@ -16,13 +18,16 @@ using nlohmann::json;
 
 namespace {
 
+std::string dump_report_json(const json& value);
+
 void require_object(const json& value, const char* what) {
   if (!value.is_object()) throw std::invalid_argument(std::string(what) + " must be a JSON object");
 }
 
 }  // namespace
 
-RunReport::RunReport(std::filesystem::path path, nlohmann::json run_metadata) : path_(std::move(path)) {
+RunReport::RunReport(std::filesystem::path path, nlohmann::json run_metadata, size_t inline_cell_bytes)
+    : path_(std::move(path)), inline_cell_bytes_(inline_cell_bytes) {
   require_object(run_metadata, "run metadata");
   report_ = {{"schema_version", kReportSchemaVersion},
              {"run", std::move(run_metadata)},
@@ -48,7 +53,15 @@ void RunReport::update_kernel(size_t index, nlohmann::json kernel_info) {
 
 void RunReport::add_cell(nlohmann::json judged_cell) {
   require_object(judged_cell, "judged cell");
-  report_["cells"].push_back(with_latency_stats(std::move(judged_cell)));
+  nlohmann::json cell = with_latency_stats(std::move(judged_cell));
+  std::string cell_file = fmt::format("{}.cells/{:04}.json", path_.stem().string(), report_["cells"].size());
+  cell["cell_file"] = cell_file;
+  std::string record = dump_report_json(cell);
+  std::filesystem::create_directories((path_.parent_path() / cell_file).parent_path());
+  write_file_atomic(path_.parent_path() / cell_file, record);
+  if (record.size() > inline_cell_bytes_ && cell.contains("observation"))
+    cell["observation"] = {{"in_file", cell_file}, {"bytes", record.size()}};
+  report_["cells"].push_back(std::move(cell));
   report_["summary"] = count_verdicts(report_["cells"]);
   report_["correctness_matrix"] = correctness_matrix(report_["cells"]);
   report_["series"] = build_series(report_["cells"]);
@@ -61,11 +74,16 @@ void RunReport::finish(nlohmann::json extra) {
   write();
 }
 
+namespace {
 // Kernel log lines may hold bytes that are not UTF-8; they are replaced
 // (U+FFFD) rather than losing the report.
-void RunReport::write() const {
-  write_file_atomic(path_, report_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+std::string dump_report_json(const json& value) {
+  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
+
+}  // namespace
+
+void RunReport::write() const { write_file_atomic(path_, dump_report_json(report_)); }
 
 namespace {
 
@@ -157,6 +175,21 @@ json load_report(const std::filesystem::path& path) {
     if (!report.contains(key) || !report[key].is_array())
       throw InputError(path.string(), std::string("/") + key, "expected an array");
   return report;
+}
+
+json with_observation(const json& cell, const std::filesystem::path& report_dir) {
+  const json& observation = member_or_null(cell, "observation");
+  if (!observation.is_object() || !observation.contains("in_file")) return cell;
+  std::filesystem::path file = report_dir / observation.value("in_file", "");
+  json full;
+  try {
+    full = json::parse(read_file(file));
+  } catch (const std::exception& e) {
+    throw InputError(file.string(), "", std::string("cannot read the cell's observation: ") + e.what());
+  }
+  if (!full.is_object() || full.value("id", "") != cell.value("id", "") || !full.contains("observation"))
+    throw InputError(file.string(), "/id", "expected the record of cell " + cell.value("id", std::string("?")));
+  return full;
 }
 
 }  // namespace poisonlab

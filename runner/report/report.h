@@ -2,6 +2,10 @@
 // The run report (reports/README.md documents it). RunReport rewrites the
 // whole file atomically after every change, so whatever was measured before
 // a crash or a killed run is on disk as a complete, valid JSON document.
+// Each judged cell is also written whole, once, to <stem>.cells/NNNN.json
+// beside the report (report.cells/0000.json); a cell whose record is large keeps only a pointer to that file
+// in place of its observation, so neither the report nor the runner's
+// memory grows with the size of what a cell observed.
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -9,11 +13,13 @@
 namespace poisonlab {
 
 inline constexpr int kReportSchemaVersion = 1;
+// A cell record above this many bytes keeps its observation in its cell file.
+inline constexpr size_t kInlineCellBytes = 4u << 20;
 
 class RunReport {
  public:
   // Writes the initial report (no kernels, no cells) at once.
-  RunReport(std::filesystem::path path, nlohmann::json run_metadata);
+  RunReport(std::filesystem::path path, nlohmann::json run_metadata, size_t inline_cell_bytes = kInlineCellBytes);
 
   // Kernel artifacts and boots, as the run stage gives them; returns the
   // entry's index for update_kernel (boots are added as they happen).
@@ -32,6 +38,7 @@ class RunReport {
 
   std::filesystem::path path_;
   nlohmann::json report_;
+  size_t inline_cell_bytes_;
 };
 
 // The judged cell with "latency": {"revocation_ns": [...],
@@ -46,5 +53,9 @@ nlohmann::json with_latency_stats(nlohmann::json judged_cell);
 nlohmann::json count_verdicts(const nlohmann::json& cells);
 // Reads a report written by RunReport; InputError if it is not one.
 nlohmann::json load_report(const std::filesystem::path& path);
+// The cell with its observation: as it is when inline, else read back from
+// the cell file named by observation.in_file (relative to report_dir).
+// InputError when that file is missing or not the same cell.
+nlohmann::json with_observation(const nlohmann::json& cell, const std::filesystem::path& report_dir);
 
 }  // namespace poisonlab

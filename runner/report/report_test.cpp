@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -47,6 +48,29 @@ TEST_F(ReportTest, ConstructorWritesAValidEmptyReport) {
                                           "oracles": {"pass": 0, "fail": 0, "skip": 0}})"));
 }
 
+TEST_F(ReportTest, EachCellIsWrittenWholeToItsFileAndALargeOneOnlyThere) {
+  RunReport report(path(), json::object(), /*inline_cell_bytes=*/2000);
+  json small = judged("k/raw/small", "pass", {"pass"}, {1000000});
+  small["observation"] = {{"trials", json::array({{{"x", 1}}})}};
+  json large = judged("k/raw/large", "pass", {"pass"}, {1000000});
+  large["observation"] = {{"trials", json::array({{{"x", std::string(4000, 'p')}}})}};
+  report.add_cell(small);
+  report.add_cell(large);
+  json j = on_disk();
+  EXPECT_EQ(j["cells"][0]["observation"], small["observation"]);
+  EXPECT_EQ(j["cells"][1]["cell_file"], "report.cells/0001.json");
+  EXPECT_EQ(j["cells"][1]["observation"]["in_file"], "report.cells/0001.json");
+  EXPECT_GT(j["cells"][1]["observation"]["bytes"].get<size_t>(), 4000u);
+  json back = with_observation(j["cells"][1], dir_);
+  EXPECT_EQ(back["observation"], large["observation"]);
+  EXPECT_EQ(back["latency"]["revocation_ms_stats"]["n"], 1);
+  EXPECT_EQ(json::parse(read_file(dir_ / "report.cells/0000.json"))["observation"], small["observation"]);
+  EXPECT_EQ(with_observation(j["cells"][0], dir_), j["cells"][0]);  // inline: as it is
+
+  fs::remove(dir_ / "report.cells/0001.json");
+  EXPECT_THROW(with_observation(j["cells"][1], dir_), InputError);
+}
+
 TEST_F(ReportTest, EveryChangeIsOnDiskAtOnce) {
   RunReport report(path(), json::object());
   report.add_kernel({{"name", "debian-6.12"}, {"boot", {{"to_hello_s", 9.5}}}});
@@ -78,8 +102,12 @@ TEST_F(ReportTest, EveryChangeIsOnDiskAtOnce) {
   j = on_disk();
   EXPECT_EQ(j["run"]["status"], "completed");
   EXPECT_EQ(j, report.json());
-  // No temporary files are left beside the report.
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+  // No temporary files are left beside the report and its cell files.
+  std::vector<std::string> names;
+  for (const auto& e : fs::recursive_directory_iterator(dir_)) names.push_back(fs::relative(e.path(), dir_).string());
+  std::sort(names.begin(), names.end());
+  EXPECT_THAT(names, ::testing::ElementsAre("report.cells", "report.cells/0000.json", "report.cells/0001.json",
+                                            "report.cells/0002.json", "report.json"));
 }
 
 TEST_F(ReportTest, ReReadReportRoundTrips) {

@@ -156,7 +156,7 @@ std::vector<FilesystemSpec> read_filesystems(const JsonAt& at) {
   return out;
 }
 
-int read_files(const JsonAt& at) { return static_cast<int>(ObjectReader(at, {"pages"}).integer("pages", 2, 4096, 16)); }
+int read_files(const JsonAt& at) { return static_cast<int>(ObjectReader(at, {"pages"}).integer("pages", 2, kMaxFilePages, 16)); }
 
 VictimCounts read_victims(const JsonAt& at) {
   ObjectReader o(at, {"early_kill", "late_kill", "neighbour"});

@@ -126,6 +126,8 @@ struct Scenario {
 inline constexpr int kDmLinearDefaultOffsetMib = 16;
 // Processes per victim role (the agent's limit too).
 inline constexpr int kMaxVictimsPerRole = 32;
+// Victim files up to 2 GiB: a 1 GiB range sweep needs a file that holds it.
+inline constexpr int kMaxFilePages = 524288;
 // mkfs.xfs (xfsprogs 6.1) refuses file systems under 300 MB; the namespace
 // takes a few MiB more, so every file system gets at least this much.
 inline constexpr int kMinFilesystemMib = 384;

@@ -175,7 +175,7 @@ TEST(Scenario, OutOfRange) {
                "/topology/nvdimms/1/size_mib", "expected an integer in 384..16384, got 300");
   expect_error(set("/topology", J(R"({"nvdimms": [{"size_mib": 1000}]})")), "/topology/nvdimms/0/size_mib",
                "expected a multiple of 128, got 1000");
-  expect_error(set("/files", {{"pages", 1}}), "/files/pages", "2..4096");
+  expect_error(set("/files", {{"pages", 1}}), "/files/pages", "2..524288");
   expect_error(set("/victims", {{"late_kill", 33}}), "/victims/late_kill", "0..32");
   expect_error(set("/victims", {{"early_kill", -1}}), "/victims/early_kill", "got -1");
   expect_error(set("/injections/0/settle_ms", 0), "/injections/0/settle_ms", "1..60000");
