@@ -64,6 +64,26 @@ json badblocks_of(const Stack& stack) {
   return out;
 }
 
+// A few figures of a finished trial, sent as progress: what the runner keeps
+// of it should the cell never finish (a huge range that runs out of time).
+json trial_digest(const json& trial) {
+  size_t received = 0;
+  for (const auto& v : trial.value("victims", json::array()))
+    received += v.value("signals", json::array()).size();
+  const json& injection = trial.value("injection", json());
+  json digest{{"index", trial.value("index", -1)},
+              {"units", trial.value("units", json::array()).size()},
+              {"signals_received", received},
+              {"trace_events", trial.value("trace_events", json::array()).size()},
+              {"errors", trial.value("errors", json::array()).size()},
+              {"phases_ns", trial.value("phases_ns", json::object())}};
+  if (injection.is_object())
+    digest["injection"] = {{"start_ns", injection.value("start_ns", json())},
+                           {"end_ns", injection.value("end_ns", json())},
+                           {"steps", injection.value("steps", json::array()).size()}};
+  return digest;
+}
+
 // One trial, step by step. If a step throws, run() still reports what was
 // observed up to then, with the reason in errors.
 class Trial {
@@ -191,7 +211,8 @@ class Trial {
   }
 
   void inject_poison() {
-    injection_ = inject({spec_, stack_, *aim_, *victims_, injector_, consumer_, kmsg_, ctx_.host});
+    auto told = [this](const json& progress) { ctx_.progress("inject", index_, progress); };
+    injection_ = inject({spec_, stack_, *aim_, *victims_, injector_, consumer_, kmsg_, ctx_.host, told});
     end_phase("inject");
   }
 
@@ -428,7 +449,7 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
   json stacks = json::array(), teardowns = json::array(), trials = json::array();
   std::optional<std::string> unusable;
   for (int t = 0; t < spec.trials && !unusable;) {
-    ctx.progress("stack", std::nullopt);
+    ctx.progress("stack", std::nullopt, nullptr);
     std::unique_ptr<Stack> stack = Stack::build(spec);
     stacks.push_back(stack->to_json());
     if (trace) trace->set_enabled(true);
@@ -436,16 +457,17 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
     bool rebuild = false;
     do {
       if (!stack_ok) break;
-      ctx.progress("trial", t);
+      ctx.progress("trial", t, nullptr);
       Trial trial(spec, t, *stack, trial_ctx, kmsg);
       trials.push_back(trial.run());
+      ctx.progress("trial-done", t, trial_digest(trials.back()));
       trials.back()["stack_index"] = stacks.size() - 1;
       if (trial.device_hung()) unusable = "the unbind of trial " + std::to_string(t) + " did not return";
       rebuild = stack_per_trial || trial.fs_refused_writes();
       ++t;
     } while (!rebuild && t < spec.trials && !unusable);
     if (trace) trace->set_enabled(false);
-    ctx.progress("teardown", std::nullopt);
+    ctx.progress("teardown", std::nullopt, nullptr);
     // A wedged device can block unmount and fsck for good: leave it.
     teardowns.push_back(unusable ? json{{"skipped", *unusable}} : stack->teardown());
     if (unusable) stack.release();  // no destructor: it would tear down

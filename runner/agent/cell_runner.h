@@ -13,8 +13,12 @@
 
 namespace poisonlab::agent {
 
-// Called at each stage change ("stack", "trial" with its index, "teardown").
-using ProgressFn = std::function<void(const std::string& stage, std::optional<int> trial)>;
+// Called at each stage change ("stack", "trial" with its index, "teardown"),
+// during a long injection ("inject", detail {"units_done", "units", ...})
+// and after each trial ("trial-done", detail: a few figures of it), so a cell
+// that never finishes still leaves partial data with the runner.
+using ProgressFn =
+    std::function<void(const std::string& stage, std::optional<int> trial, const nlohmann::json& detail)>;
 
 struct CellContext {
   TraceSession* trace = nullptr;  // null: no tracing wanted or possible

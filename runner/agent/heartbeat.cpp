@@ -5,12 +5,15 @@
 
 namespace poisonlab::agent {
 
-nlohmann::json progress_message(const std::string& cell_id, const std::string& stage, std::optional<int> trial) {
-  return {{"type", "progress"},
-          {"cell_id", cell_id},
-          {"stage", stage},
-          {"trial", trial ? nlohmann::json(*trial) : nlohmann::json(nullptr)},
-          {"time_ns", monotonic_ns()}};
+nlohmann::json progress_message(const std::string& cell_id, const std::string& stage, std::optional<int> trial,
+                                const nlohmann::json& detail) {
+  nlohmann::json m = {{"type", "progress"},
+                      {"cell_id", cell_id},
+                      {"stage", stage},
+                      {"trial", trial ? nlohmann::json(*trial) : nlohmann::json(nullptr)},
+                      {"time_ns", monotonic_ns()}};
+  if (!detail.is_null()) m["detail"] = detail;
+  return m;
 }
 
 ChannelSender::ChannelSender(JsonLineChannel& channel, std::chrono::milliseconds interval)
@@ -36,9 +39,10 @@ void ChannelSender::send(const nlohmann::json& message) {
   send_locked(message);
 }
 
-void ChannelSender::progress(const std::string& cell_id, const std::string& stage, std::optional<int> trial) {
+void ChannelSender::progress(const std::string& cell_id, const std::string& stage, std::optional<int> trial,
+                             const nlohmann::json& detail) {
   std::lock_guard lock(mutex_);
-  last_progress_ = progress_message(cell_id, stage, trial);
+  last_progress_ = progress_message(cell_id, stage, trial, detail);
   send_locked(*last_progress_);
 }
 

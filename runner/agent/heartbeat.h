@@ -25,7 +25,10 @@ class ChannelSender {
 
   void send(const nlohmann::json& message);
   // Sends a progress message now and keeps repeating it until end_cell().
-  void progress(const std::string& cell_id, const std::string& stage, std::optional<int> trial);
+  // detail (an object, or null for none) travels with it: what the runner
+  // keeps as partial data should the cell never finish.
+  void progress(const std::string& cell_id, const std::string& stage, std::optional<int> trial,
+                const nlohmann::json& detail = nullptr);
   void end_cell();
   // Sends {"type":"request", "cell_id", "request_id", ...request} and waits
   // for the runner's {"type":"reply"} with the same request_id (other
@@ -48,6 +51,7 @@ class ChannelSender {
 };
 
 // {"type":"progress", ...} with time_ns = CLOCK_MONOTONIC now.
-nlohmann::json progress_message(const std::string& cell_id, const std::string& stage, std::optional<int> trial);
+nlohmann::json progress_message(const std::string& cell_id, const std::string& stage, std::optional<int> trial,
+                                const nlohmann::json& detail = nullptr);
 
 }  // namespace poisonlab::agent

@@ -15,6 +15,8 @@ TEST(Heartbeat, ProgressMessageShape) {
   EXPECT_EQ(m["trial"], 2);
   EXPECT_TRUE(m["time_ns"].is_number_unsigned());
   EXPECT_TRUE(progress_message("c", "stack", std::nullopt)["trial"].is_null());
+  EXPECT_FALSE(m.contains("detail"));
+  EXPECT_EQ(progress_message("c", "inject", 0, {{"units_done", 7}})["detail"]["units_done"], 7);
 }
 
 TEST(Heartbeat, RepeatsProgressWhileBusy) {

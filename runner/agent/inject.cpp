@@ -272,6 +272,8 @@ json InjectionResult::to_json() const {
   return {{"method", method}, {"pacing", pacing}, {"start_ns", start_ns}, {"end_ns", end_ns}, {"steps", s}};
 }
 
+constexpr uint64_t kProgressEvery = 1000000000ull;  // ns
+
 InjectionResult inject(const InjectionContext& ctx) {
   InjectionResult result;
   result.method = ctx.spec.method;
@@ -282,7 +284,13 @@ InjectionResult inject(const InjectionContext& ctx) {
   const bool whole_device = ctx.spec.method == "unbind";
   std::vector<address::FileMap> files = ctx.aim.files.maps();
   auto planned = plan_steps(ctx.spec, ctx.aim.units.size());
+  uint64_t last_told = result.start_ns;
   for (size_t i = 0; i < planned.size(); ++i) {
+    if (ctx.on_progress && monotonic_ns() - last_told >= kProgressEvery) {
+      last_told = monotonic_ns();
+      ctx.on_progress({{"steps_done", i}, {"steps", planned.size()}, {"units_done", planned[i].first},
+                       {"units", ctx.aim.units.size()}, {"elapsed_ns", last_told - result.start_ns}});
+    }
     if (ctx.spec.pacing == "rate") {
       uint64_t due = result.start_ns + i * 1000000000ull / ctx.spec.rate_per_s;
       while (monotonic_ns() < due) std::this_thread::sleep_for(std::chrono::microseconds(100));

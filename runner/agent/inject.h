@@ -85,6 +85,8 @@ struct InjectionContext {
   std::optional<size_t> consumer;  // the action-required consumer victim
   KmsgLog& kmsg;
   const HostRequestFn& host;
+  // Told (at most once a second) how far a long injection has got; may be empty.
+  std::function<void(const nlohmann::json& progress)> on_progress = {};
 };
 
 InjectionResult inject(const InjectionContext& ctx);

@@ -76,9 +76,9 @@ void handle_run_cell(const json& msg, ChannelSender& sender, TraceHolder& traces
     CellSpec spec = parse_cell_spec(msg["cell"], "run-cell " + cell_id);
     CellContext ctx;
     ctx.trace = traces.get(spec.trace);
-    ctx.progress = [&](const std::string& s, std::optional<int> trial) {
+    ctx.progress = [&](const std::string& s, std::optional<int> trial, const json& detail) {
       stage = s;
-      sender.progress(cell_id, s, trial);
+      sender.progress(cell_id, s, trial, detail);
     };
     ctx.host = [&](const json& request) { return sender.request(cell_id, request, kRequestTimeout); };
     json observation = run_cell(spec, ctx);
@@ -120,7 +120,7 @@ int dev_mode(const std::string& cell_path, const std::string& out_path) {
   TraceHolder traces;
   CellContext ctx;
   ctx.trace = traces.get(spec.trace);
-  ctx.progress = [](const std::string& stage, std::optional<int> trial) {
+  ctx.progress = [](const std::string& stage, std::optional<int> trial, const json&) {
     std::cerr << "poisonlab-agent: " << stage << (trial ? " " + std::to_string(*trial) : "") << "\n";
   };
   ctx.host = [](const json&) -> json { throw UserError("no runner to ask (dev mode): host-side methods need the channel"); };

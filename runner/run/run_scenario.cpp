@@ -15,6 +15,7 @@
 #include "run/run_metadata.h"
 #include "scenario/scenario.h"
 #include "run/agent_requests.h"
+#include "run/partial_progress.h"
 #include "run/serial_watch.h"
 #include "target/qemu/qemu_target.h"
 
@@ -123,7 +124,7 @@ json serve_agent_request(Target& target, const json& request) {
 // cell's result before the VM is killed.
 constexpr seconds kAfterOopsGrace{30};
 
-json run_cell(const RunContext& ctx, Target& target, const Cell& cell) {
+json run_cell(const RunContext& ctx, Target& target, const Cell& cell, json& partial) {
   SerialWatch console(target.serial_log());
   target.send({{"type", "run-cell"}, {"cell_id", cell.id}, {"cell", cell.spec}});
   milliseconds progress_timeout = seconds(ctx.scenario.timeouts.progress_s);
@@ -141,7 +142,9 @@ json run_cell(const RunContext& ctx, Target& target, const Cell& cell) {
                                       kAfterOopsGrace.count());
       }
     auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) target.abort(oops_seen ? "kernel-crash" : "hang", deadline_reason);
+    // Past timeouts.cell_s while the agent still talks: a timeout (a range
+    // too large for the time given), not a hang; its partial data is kept.
+    if (now >= deadline) target.abort(oops_seen ? "kernel-crash" : "timeout", deadline_reason);
     if (now - last_message >= progress_timeout)
       target.abort("hang", fmt::format("no agent message within {} s", ctx.scenario.timeouts.progress_s));
     auto message_or_none = target.try_receive(milliseconds(1000));
@@ -149,7 +152,10 @@ json run_cell(const RunContext& ctx, Target& target, const Cell& cell) {
     last_message = std::chrono::steady_clock::now();
     json message = std::move(*message_or_none);
     std::string type = message.value("type", "");
-    if (type == "progress") continue;
+    if (type == "progress") {
+      if (message.value("cell_id", "") == cell.id) note_progress(message, partial);
+      continue;
+    }
     if (message.value("cell_id", "") != cell.id) continue;
     if (type == "request") {
       target.send(serve_agent_request(target, message));
@@ -265,11 +271,13 @@ void run_kernel(const RunContext& ctx, const std::string& kernel, const std::vec
                            boot.record["phases"]["qemu_start_to_agent_ready_s"].get<double>(), boot.record["vm_dir"].get<std::string>());
     json cell_ids = json::array();
     uint64_t cell_console_start = 0;
+    json partial = json::object();
     try {
       for (; next < cells.size(); ++next) {
         cell_ids.push_back(cells[next].id);
         cell_console_start = serial_log_size(boot.target->serial_log());
-        json judged = run_cell(ctx, *boot.target, cells[next]);
+        partial = json::object();
+        json judged = run_cell(ctx, *boot.target, cells[next], partial);
         judged["serial_log"] = boot.serial.string();
         ctx.report.add_cell(judged);
         ctx.log << describe_cell_line(judged) << "\n";
@@ -286,6 +294,7 @@ void run_kernel(const RunContext& ctx, const std::string& kernel, const std::vec
       json judged = judge_failed_cell(identity_of(cells[next]), failure.kind, failure.what(),
                                       console.empty() ? failure.serial_tail : console);
       judged["serial_log"] = boot.serial.string();
+      if (!partial.empty()) judged["partial"] = partial;
       ctx.report.add_cell(judged);
       ctx.log << fmt::format("cell {}: {} ({}); booting a new VM for the cells after it\n", cells[next].id,
                              failure.kind, failure.what());

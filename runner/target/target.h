@@ -17,6 +17,7 @@ namespace poisonlab {
 // orchestration turns it into a verdict with the evidence kept here.
 // Kinds:
 //   "hang"           no agent message within the no-progress timeout (the VM was killed)
+//   "timeout"        the cell ran past timeouts.cell_s while the agent still sent messages
 //   "qemu-exited"    the VM process ended (power-off, or a guest panic with
 //                    panic=-1 and -no-reboot, or a QEMU crash)
 //   "channel-closed" the agent channel was closed while the VM still ran
