@@ -153,7 +153,7 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
   s.file_pages = r.number(cell, "file_pages", "", s.file_pages, 2, 524288);
   s.sharers = static_cast<int>(r.number(cell, "sharers", "", 0, 0, 8));
   const json& v = r.object(cell, "victims", "", false);
-  s.early_kill = static_cast<int>(r.number(v, "early_kill", "/victims", 2, 0, 32));
+  s.early_kill = static_cast<int>(r.number(v, "early_kill", "/victims", 2, 0, 1000));
   s.late_kill = static_cast<int>(r.number(v, "late_kill", "/victims", 1, 0, 32));
   s.neighbour = static_cast<int>(r.number(v, "neighbour", "/victims", 1, 0, 32));
 

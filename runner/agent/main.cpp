@@ -4,8 +4,10 @@
 //   poisonlab-agent --run-cell CELL.json --out OBS.json   one cell, to a file
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -136,8 +138,23 @@ int dev_mode(const std::string& cell_path, const std::string& out_path) {
 }  // namespace
 }  // namespace poisonlab::agent
 
+// A victim costs the agent two pipe ends; 1000 mappers need more than the
+// default 1024 descriptors. The agent runs as root in the guest, so it may
+// raise the hard limit too.
+void raise_fd_limit() {
+  constexpr rlim_t kWanted = 16384;
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= kWanted) return;
+  struct rlimit raised = {kWanted, std::max(limit.rlim_max, kWanted)};
+  if (setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 int main(int argc, char** argv) {
   using namespace poisonlab;
+  raise_fd_limit();
   CLI::App app{"poisonlab in-guest agent: runs cells and reports raw observations"};
   std::string port, cell_path, out_path;
   app.add_option("--port", port, "virtio-serial port name (default: poisonlab.port= of /proc/cmdline)");

@@ -80,18 +80,20 @@ namespace {
 struct SweepPoint {
   InjectionSpec injection;
   VictimCounts victims;
+  bool trace = true;
   std::string suffix;
   json sweep;  // {"parameter", "value"} for the CellSpec, or null
 };
 
 std::vector<SweepPoint> sweep_points(const Scenario& s, const InjectionSpec& inj) {
-  if (!s.sweep) return {{inj, s.victims, "", nullptr}};
+  if (!s.sweep) return {{inj, s.victims, s.trace, "", nullptr}};
   std::vector<SweepPoint> points;
   for (int value : s.sweep->values) {
-    SweepPoint p{inj, s.victims, fmt::format("@{}={}", s.sweep->parameter, value),
+    SweepPoint p{inj, s.victims, s.trace, fmt::format("@{}={}", s.sweep->parameter, value),
                  {{"parameter", s.sweep->parameter}, {"value", value}}};
     if (s.sweep->parameter == "pages") p.injection.pages = value;
     if (s.sweep->parameter == "early_kill") p.victims.early_kill = value;
+    if (s.sweep->parameter == "trace") p.trace = value != 0;
     points.push_back(std::move(p));
   }
   return points;
@@ -120,6 +122,7 @@ Plan plan_cells(const Scenario& s) {
             }
             Scenario at_point = s;
             at_point.victims = point.victims;
+            at_point.trace = point.trace;
             json spec = cell_spec(at_point, stack, fs, inj);
             if (!point.sweep.is_null()) {
               spec["sweep"] = point.sweep;

@@ -62,6 +62,11 @@ json build_series(const json& cells) {
     json& points = series["points"];
     std::stable_sort(points.begin(), points.end(),
                      [](const json& a, const json& b) { return a["value"].get<double>() < b["value"].get<double>(); });
+    if (series["parameter"] == "trace") {  // off/on: a comparison, not a scale to fit
+      series["fits"] = nullptr;
+      out.push_back(std::move(series));
+      continue;
+    }
     json fits = {{"revocation_ms_p50", fit_of(points, "revocation_ms_p50")}};
     for (const char* phase : kSeriesPhases) fits[std::string(phase) + "_ms_p50"] = fit_of(points, std::string(phase) + "_ms_p50");
     series["fits"] = fits;

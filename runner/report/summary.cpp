@@ -143,6 +143,34 @@ std::string series_table(const json& report) {
          render_table(rows, {true, true, false, false, false});
 }
 
+std::string met_text(const json& target) {
+  const json& met = member_or_null(target, "met");
+  return met.is_boolean() ? (met.get<bool>() ? "met" : "NOT met") : "not measured";
+}
+
+std::string number_text(const json& value, const char* format_with_unit) {
+  return value.is_number() ? fmt::format(fmt::runtime(format_with_unit), value.get<double>()) : "-";
+}
+
+// The framework's own targets (run.speed_targets), one line each.
+std::string speed_lines(const json& report) {
+  const json& t = member_or_null(member_or_null(report, "run"), "speed_targets");
+  if (!t.is_object()) return "";
+  const json &boot = member_or_null(t, "boot_to_ready_s"), &rate = member_or_null(t, "trials_per_hour"),
+             &trace = member_or_null(t, "tracing_overhead"), &rss = member_or_null(t, "runner_max_rss_mib");
+  std::string out = "\nspeed targets:\n";
+  out += fmt::format("  boot to agent ready, median  {:>10}  target <= 4 s      {}\n",
+                     number_text(member_or_null(boot, "median_s"), "{:.1f} s"), met_text(boot));
+  out += fmt::format("  injection trials per hour    {:>10}  target >= 1000     {} ({} at the median trial)\n",
+                     number_text(member_or_null(rate, "per_hour"), "{:.0f}"), met_text(rate),
+                     number_text(member_or_null(rate, "per_hour_at_median_trial"), "{:.0f}"));
+  out += fmt::format("  tracing overhead, median     {:>10}  target < 5 %       {}\n",
+                     number_text(member_or_null(trace, "median_pct"), "{:.1f} %"), met_text(trace));
+  out += fmt::format("  runner resident memory       {:>10}  target < 100 MiB   {}\n",
+                     number_text(member_or_null(rss, "value"), "{:.0f} MiB"), met_text(rss));
+  return out;
+}
+
 std::string format_summary(const json& report) {
   const json& cells_or_null = member_or_null(report, "cells");
   const json cells = cells_or_null.is_array() ? cells_or_null : json::array();
@@ -155,6 +183,7 @@ std::string format_summary(const json& report) {
   out += totals_line(cells);
   out += problems(cells);
   out += series_table(report);
+  out += speed_lines(report);
   return out;
 }
 

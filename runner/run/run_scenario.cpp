@@ -1,5 +1,7 @@
 #include "run/run_scenario.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <map>
 
@@ -11,12 +13,13 @@
 #include "oracles/oracles.h"
 #include "plan/plan.h"
 #include "report/report.h"
+#include "report/speed_targets.h"
 #include "report/summary.h"
-#include "run/run_metadata.h"
-#include "scenario/scenario.h"
 #include "run/agent_requests.h"
 #include "run/partial_progress.h"
+#include "run/run_metadata.h"
 #include "run/serial_watch.h"
+#include "scenario/scenario.h"
 #include "target/qemu/qemu_target.h"
 
 namespace poisonlab {
@@ -29,6 +32,12 @@ namespace {
 
 CellIdentity identity_of(const Cell& cell) {
   return CellIdentity{cell.id, cell.kernel, cell.stack, cell.method, cell.filesystem, cell.target};
+}
+
+// Peak resident memory of the runner so far (KiB, Linux ru_maxrss).
+uint64_t runner_max_rss_kib() {
+  struct rusage usage {};
+  return getrusage(RUSAGE_SELF, &usage) == 0 ? static_cast<uint64_t>(usage.ru_maxrss) : 0;
 }
 
 double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
@@ -339,13 +348,17 @@ RunOutcome run_scenario(const RunRequest& request, std::ostream& log) {
   RunReport report(out_dir / "report.json", metadata);
   log << fmt::format("run {}: {} cells, report {}\n", run_id, cells.size(), (out_dir / "report.json").string());
 
+  auto started = std::chrono::steady_clock::now();
   RunContext ctx{request, scenario, registry, out_dir, report, log};
   for (const auto& group : group_cells_by_kernel(cells)) run_kernel(ctx, group.kernel, group.cells);
 
   bool all_pass = true;
   for (const auto& cell : report.json().value("cells", json::array()))
     all_pass = all_pass && cell.value("verdict", "") == "pass";
-  report.finish({{"finished_at", utc_timestamp()}, {"status", all_pass ? "passed" : "failed"}});
+  RunCost cost{seconds_between(started, std::chrono::steady_clock::now()), runner_max_rss_kib()};
+  report.finish({{"finished_at", utc_timestamp()},
+                 {"status", all_pass ? "passed" : "failed"},
+                 {"speed_targets", speed_targets(report.json(), cost)}});
   log << "\n" << format_summary(report.json());
   log << "report: " << (out_dir / "report.json").string() << "\n";
   return RunOutcome{out_dir / "report.json", all_pass ? kExitOk : kExitOracleFailed};

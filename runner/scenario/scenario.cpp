@@ -161,7 +161,7 @@ int read_files(const JsonAt& at) { return static_cast<int>(ObjectReader(at, {"pa
 VictimCounts read_victims(const JsonAt& at) {
   ObjectReader o(at, {"early_kill", "late_kill", "neighbour"});
   VictimCounts v;
-  v.early_kill = static_cast<int>(o.integer("early_kill", 0, kMaxVictimsPerRole, v.early_kill));
+  v.early_kill = static_cast<int>(o.integer("early_kill", 0, kMaxEarlyKill, v.early_kill));
   v.late_kill = static_cast<int>(o.integer("late_kill", 0, kMaxVictimsPerRole, v.late_kill));
   v.neighbour = static_cast<int>(o.integer("neighbour", 0, kMaxVictimsPerRole, v.neighbour));
   return v;
@@ -293,10 +293,11 @@ void check_sweepable(const JsonAt& values, const Scenario& s, size_t i, int wide
 Sweep read_sweep(const JsonAt& at, const Scenario& s) {
   ObjectReader o(at, {"parameter", "values"});
   Sweep sweep;
-  sweep.parameter = o.one_of("parameter", {"pages", "early_kill"});
-  int max = sweep.parameter == "pages" ? 262144 : kMaxVictimsPerRole;
+  sweep.parameter = o.one_of("parameter", {"pages", "early_kill", "trace"});
+  int min = sweep.parameter == "trace" ? 0 : 1;
+  int max = sweep.parameter == "pages" ? 262144 : sweep.parameter == "trace" ? 1 : kMaxEarlyKill;
   for (const auto& item : read_array(o.required("values"), 2, 32)) {
-    int value = static_cast<int>(read_integer(item, 1, max));
+    int value = static_cast<int>(read_integer(item, min, max));
     if (!sweep.values.empty() && value <= sweep.values.back()) item.fail("expected values in ascending order");
     sweep.values.push_back(value);
   }

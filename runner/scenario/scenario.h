@@ -97,7 +97,9 @@ struct Timeouts {
 // A series of cells that differ in one parameter: every injection runs once
 // per value, and the report fits how latency scales with it.
 struct Sweep {
-  std::string parameter;  // "pages" (the injected range) | "early_kill" (mappers per file)
+  // "pages" (the injected range) | "early_kill" (mappers per file) | "trace"
+  // (0: off, 1: on; the same cell with and without tracing, for its overhead)
+  std::string parameter;
   std::vector<int> values;  // ascending
   bool operator==(const Sweep&) const = default;
 };
@@ -126,6 +128,8 @@ struct Scenario {
 inline constexpr int kDmLinearDefaultOffsetMib = 16;
 // Processes per victim role (the agent's limit too).
 inline constexpr int kMaxVictimsPerRole = 32;
+// Early-kill mappers go to 1000: the mapper sweep's scale (the agent's limit too).
+inline constexpr int kMaxEarlyKill = 1000;
 // Victim files up to 2 GiB: a 1 GiB range sweep needs a file that holds it.
 inline constexpr int kMaxFilePages = 524288;
 // mkfs.xfs (xfsprogs 6.1) refuses file systems under 300 MB; the namespace
