@@ -15,6 +15,7 @@
 #include "agent/kernel_pfns.h"
 #include "agent/kmsg.h"
 #include "agent/pagemap.h"
+#include "agent/probe_bench.h"
 #include "agent/stack.h"
 #include "agent/sysfs.h"
 #include "agent/trial_file.h"
@@ -447,6 +448,7 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
   // shut down): it would only measure the shutdown again.
   const bool stack_per_trial = spec.method == "unbind" || spec.target.straddle == "concat-seam";
   json stacks = json::array(), teardowns = json::array(), trials = json::array();
+  json probe_benchmark = nullptr;
   std::optional<std::string> unusable;
   for (int t = 0; t < spec.trials && !unusable;) {
     ctx.progress("stack", std::nullopt, nullptr);
@@ -467,6 +469,10 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
       ++t;
     } while (!rebuild && t < spec.trials && !unusable);
     if (trace) trace->set_enabled(false);
+    if (spec.probe_benchmark && stack_ok && t >= spec.trials && !unusable) {
+      ctx.progress("probe-benchmark", std::nullopt, nullptr);
+      probe_benchmark = run_probe_benchmark(stack->mount_point());
+    }
     ctx.progress("teardown", std::nullopt, nullptr);
     // A wedged device can block unmount and fsck for good: leave it.
     teardowns.push_back(unusable ? json{{"skipped", *unusable}} : stack->teardown());
@@ -478,6 +484,7 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
                                        : json{{"enabled", false}, {"probes", json::array()}, {"error", nullptr}}},
                    {"kernel_enums", kernel_enums()},
                    {"trials", trials},
+                   {"probe_benchmark", probe_benchmark},
                    {"teardown", teardowns.empty() ? json(nullptr) : teardowns.back()},
                    {"started_ns", started}};
   if (stacks.size() > 1) {

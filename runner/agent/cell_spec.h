@@ -50,6 +50,7 @@ struct CellSpec {
   bool reaccess = true;
   bool fsck = true;          // xfs_repair -n / e2fsck -fn after unmounting
   bool soft_offline = true;  // try MADV_SOFT_OFFLINE on a DAX page in the first trial
+  bool probe_benchmark = false;  // run poisonlab-probe-bench on the mount after the trials
 
   bool file_target() const { return target.space == "file"; }
   size_t disks_needed() const { return stack_type == "dm-concat" || stack_type == "dm-stripe" ? 2 : 1; }

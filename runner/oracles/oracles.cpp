@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "observe/kernel_log.h"
 #include "observe/notify_path.h"
+#include "observe/probe_benchmark.h"
 #include "oracles/latency.h"
 #include "oracles/observation_model.h"
 #include "oracles/oracle_set.h"
@@ -132,6 +133,8 @@ json judge(const CellIdentity* identity, const json& cell_spec, const json& obse
     cell["oracles"] = std::move(oracles_json);
     cell["notify_path"] = aggregate_notify_path(obs, c.notify);
     cell["latency"] = compute_latency(c);
+    if (observation.contains("probe_benchmark"))
+      cell["probe_benchmark"] = summarize_probe_benchmark(observation["probe_benchmark"]);
   } catch (const InputError& e) {
     cell = errored_cell(identity_fields(identity), "completed", std::string("malformed observation: ") + e.what(),
                         json::array());

@@ -70,6 +70,7 @@ json cell_spec(const Scenario& s, const StackSpec& stack, const FilesystemSpec& 
       {"reaccess", s.reaccess},
       {"fsck", s.checks.fsck},
       {"soft_offline", s.checks.soft_offline},
+      {"probe_benchmark", s.checks.probe_benchmark},
   };
 }
 

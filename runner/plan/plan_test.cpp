@@ -29,7 +29,7 @@ TEST(Plan, SmokeScenario) {
     "victims": {"early_kill": 2, "late_kill": 1, "neighbour": 1},
     "injection": {"method": "madvise", "target": {"space": "file", "offset_pages": 4}, "pages": 4,
                   "pacing": "per-page", "settle_ms": 1000},
-    "trials": 3, "trace": true, "reaccess": true, "fsck": true, "soft_offline": true})");
+    "trials": 3, "trace": true, "reaccess": true, "fsck": true, "soft_offline": true, "probe_benchmark": false})");
   EXPECT_EQ(cells[0].spec, expected) << cells[0].spec.dump(2);
   EXPECT_EQ(cells[0].kernel, "debian-6.12");
   EXPECT_EQ(cells[0].stack, "raw");

@@ -259,10 +259,11 @@ std::vector<InjectionSpec> read_injections(const JsonAt& at, int file_pages, con
 }
 
 Checks read_checks(const JsonAt& at) {
-  ObjectReader o(at, {"fsck", "soft_offline"});
+  ObjectReader o(at, {"fsck", "soft_offline", "probe_benchmark"});
   Checks c;
   c.fsck = o.boolean("fsck", c.fsck);
   c.soft_offline = o.boolean("soft_offline", c.soft_offline);
+  c.probe_benchmark = o.boolean("probe_benchmark", c.probe_benchmark);
   return c;
 }
 
@@ -400,7 +401,8 @@ json scenario_to_json(const Scenario& s) {
       {"trials", s.trials},
       {"trace", s.trace},
       {"reaccess", s.reaccess},
-      {"checks", {{"fsck", s.checks.fsck}, {"soft_offline", s.checks.soft_offline}}},
+      {"checks",
+       {{"fsck", s.checks.fsck}, {"soft_offline", s.checks.soft_offline}, {"probe_benchmark", s.checks.probe_benchmark}}},
       {"timeouts", {{"boot_s", s.timeouts.boot_s}, {"progress_s", s.timeouts.progress_s}, {"cell_s", s.timeouts.cell_s}}},
   };
   if (s.sweep) document["sweep"] = {{"parameter", s.sweep->parameter}, {"values", s.sweep->values}};

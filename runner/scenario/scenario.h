@@ -84,6 +84,7 @@ struct InjectionSpec {
 struct Checks {
   bool fsck = true;          // xfs_repair -n / e2fsck -fn after each cell
   bool soft_offline = true;  // MADV_SOFT_OFFLINE on a DAX page in each cell's first trial
+  bool probe_benchmark = false;  // the in-guest probe benchmark after each cell's trials
   bool operator==(const Checks&) const = default;
 };
 
