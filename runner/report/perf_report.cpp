@@ -72,7 +72,9 @@ json aggregate_counts(const json& trials) {
     double total = 0;
     for (const auto& v : list)
       if (v.is_number()) values.push_back(v.get<double>()), total += v.get<double>();
-    out[event] = {{"per_trial", list}, {"total", total}, {"stats", stats_of(values)}};
+    bool whole = total == static_cast<double>(static_cast<uint64_t>(total));  // counts, not cpu-clock msec
+    out[event] = {{"per_trial", list}, {"total", whole ? json(static_cast<uint64_t>(total)) : json(total)},
+                  {"stats", stats_of(values)}};
   }
   return out;
 }

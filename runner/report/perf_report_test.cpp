@@ -43,6 +43,7 @@ TEST(PerfReport, CountsPerEventOverTrials) {
   const json& counts = cell.at("perf").at("counts");
   EXPECT_EQ(counts["ras:memory_failure_event"]["per_trial"], json::array({64, 62}));
   EXPECT_EQ(counts["ras:memory_failure_event"]["total"], 126);
+  EXPECT_TRUE(counts["ras:memory_failure_event"]["total"].is_number_unsigned());
   EXPECT_EQ(counts["ras:memory_failure_event"]["stats"]["min"], 62);
   EXPECT_EQ(counts["ras:memory_failure_event"]["stats"]["max"], 64);
   // An event a trial did not count, or whose count perf could not take, is null there.
