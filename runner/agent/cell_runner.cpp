@@ -15,6 +15,7 @@
 #include "agent/kernel_pfns.h"
 #include "agent/kmsg.h"
 #include "agent/pagemap.h"
+#include "agent/perf_session.h"
 #include "agent/probe_bench.h"
 #include "agent/stack.h"
 #include "agent/sysfs.h"
@@ -101,13 +102,16 @@ class Trial {
       end_phase("aim");
       start_victims();
       record_before();
+      start_perf();
       inject_poison();
+      stop_perf();
       observe_aftermath();
       finish_victims();
     } catch (const std::exception& e) {
       errors_.push_back(std::string("trial aborted: ") + e.what());
       if (victims_ && victims_json_.empty()) finish_victims_after_error();
     }
+    finish_perf();
     victims_.reset();  // kills any victim still running
     return to_json();
   }
@@ -209,6 +213,32 @@ class Trial {
     checksums_before_ = checksums(false);
     badblocks_before_ = badblocks_of(stack_);
     end_phase("before");
+  }
+
+  // perf around the injection and its settle period (perf_session.h); its
+  // phases make its own cost visible.
+  void start_perf() {
+    if (!spec_.perf.stat && !spec_.perf.record) return;
+    perf_ = std::make_unique<TrialPerf>(spec_, PerfPaths{.stem = fmt::format("{}.t{}", file_slug(ctx_.cell_id), index_)});
+    perf_->start();
+    end_phase("perf_start");
+  }
+
+  void stop_perf() {
+    if (!perf_) return;
+    perf_->stop();
+    end_phase("perf_stop");
+  }
+
+  void finish_perf() {
+    if (!perf_) return;
+    try {
+      perf_json_ = perf_->finish();
+    } catch (const std::exception& e) {
+      errors_.push_back(std::string("perf: ") + e.what());
+    }
+    perf_.reset();
+    end_phase("perf_script");
   }
 
   void inject_poison() {
@@ -373,7 +403,8 @@ class Trial {
                {"badblocks", {{"before", badblocks_before_}, {"after", badblocks_after_}}},
                {"fs_write_probe", fs_probe_},
                {"soft_offline", soft_offline_},
-               {"kernel_log", kmsg_.since(kmark_)}};
+               {"kernel_log", kmsg_.since(kmark_)},
+               {"perf", perf_json_}};
     json events = json::array();
     if (ctx_.trace)
       for (const auto& e : ctx_.trace->read(errors_)) events.push_back(e);
@@ -409,6 +440,8 @@ class Trial {
   json pread_ = json::array();
   json badblocks_before_ = json::object(), badblocks_after_ = json::object();
   json fs_probe_ = nullptr, soft_offline_ = nullptr;
+  std::unique_ptr<TrialPerf> perf_;
+  json perf_json_ = nullptr;
 };
 
 // The running kernel's enum mf_flags (BTF), to decode the flags the trace

@@ -24,6 +24,7 @@ struct CellContext {
   TraceSession* trace = nullptr;  // null: no tracing wanted or possible
   ProgressFn progress;
   HostRequestFn host;  // host-side actions (mce); throws when there is no runner
+  std::string cell_id;  // names the cell's perf files in the run directory
 };
 
 // Throws only on agent bugs or when /dev/kmsg cannot be opened; a stack

@@ -174,6 +174,12 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
   s.fsck = r.boolean(cell, "fsck", "", true);
   s.soft_offline = r.boolean(cell, "soft_offline", "", true);
   s.probe_benchmark = r.boolean(cell, "probe_benchmark", "", false);
+  const json& perf = r.object(cell, "perf", "", false);
+  s.perf.stat = r.boolean(perf, "stat", "/perf", false);
+  s.perf.record = r.boolean(perf, "record", "/perf", false);
+  s.perf.record_min_pages = r.number(perf, "record_min_pages", "/perf", 64, 1, 262144);
+  s.perf.record_min_early_kill = r.number(perf, "record_min_early_kill", "/perf", 0, 0, 1000);
+  s.perf.frequency = r.number(perf, "frequency", "/perf", 999, 1, 10000);
   return s;
 }
 

@@ -23,6 +23,16 @@ struct TargetSpec {
   uint32_t ag = 0;
 };
 
+// perf around each injection (agent/perf_session.h); both off when the
+// CellSpec has no "perf".
+struct PerfOptions {
+  bool stat = false;
+  bool record = false;
+  uint64_t record_min_pages = 64;
+  uint64_t record_min_early_kill = 0;
+  uint64_t frequency = 999;
+};
+
 struct CellSpec {
   std::string stack_type = "raw";  // "raw" | "dm-linear" | "dm-concat" | "dm-stripe"
   uint64_t dm_offset_sectors = 0;  // dm-linear
@@ -51,6 +61,7 @@ struct CellSpec {
   bool fsck = true;          // xfs_repair -n / e2fsck -fn after unmounting
   bool soft_offline = true;  // try MADV_SOFT_OFFLINE on a DAX page in the first trial
   bool probe_benchmark = false;  // run poisonlab-probe-bench on the mount after the trials
+  PerfOptions perf;
 
   bool file_target() const { return target.space == "file"; }
   size_t disks_needed() const { return stack_type == "dm-concat" || stack_type == "dm-stripe" ? 2 : 1; }

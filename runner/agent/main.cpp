@@ -78,6 +78,7 @@ void handle_run_cell(const json& msg, ChannelSender& sender, TraceHolder& traces
     CellSpec spec = parse_cell_spec(msg["cell"], "run-cell " + cell_id);
     CellContext ctx;
     ctx.trace = traces.get(spec.trace);
+    ctx.cell_id = cell_id;
     ctx.progress = [&](const std::string& s, std::optional<int> trial, const json& detail) {
       stage = s;
       sender.progress(cell_id, s, trial, detail);

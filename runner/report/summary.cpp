@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "report/json_access.h"
+#include "report/perf_report.h"
 #include "report/report.h"
 
 namespace poisonlab {
@@ -183,6 +184,7 @@ std::string format_summary(const json& report) {
   out += totals_line(cells);
   out += problems(cells);
   out += series_table(report);
+  out += perf_summary_text(report);
   out += speed_lines(report);
   return out;
 }

@@ -312,7 +312,7 @@ Sweep read_sweep(const JsonAt& at, const Scenario& s) {
 Scenario parse_scenario(const json& document, const std::string& file_label) {
   ObjectReader top(JsonAt(document, file_label),
                    {"name", "description", "kernels", "vm", "topology", "stacks", "filesystem", "filesystems", "files",
-                    "victims", "injections", "sweep", "trials", "trace", "reaccess", "checks", "timeouts"});
+                    "victims", "injections", "sweep", "trials", "trace", "reaccess", "checks", "timeouts", "perf"});
   Scenario s;
   s.name = read_scenario_name(top.required("name"));
   s.description = top.optional_string("description").value_or("");
@@ -334,6 +334,7 @@ Scenario parse_scenario(const json& document, const std::string& file_label) {
   s.reaccess = top.boolean("reaccess", s.reaccess);
   if (auto f = top.optional("checks")) s.checks = read_checks(*f);
   if (auto f = top.optional("timeouts")) s.timeouts = read_timeouts(*f);
+  if (auto f = top.optional("perf")) s.perf = read_perf(*f);
   return s;
 }
 
@@ -406,6 +407,7 @@ json scenario_to_json(const Scenario& s) {
       {"timeouts", {{"boot_s", s.timeouts.boot_s}, {"progress_s", s.timeouts.progress_s}, {"cell_s", s.timeouts.cell_s}}},
   };
   if (s.sweep) document["sweep"] = {{"parameter", s.sweep->parameter}, {"values", s.sweep->values}};
+  if (s.perf) document["perf"] = perf_to_json(*s.perf);
   return document;
 }
 

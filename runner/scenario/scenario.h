@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scenario/perf_spec.h"
+
 namespace poisonlab {
 
 struct VmSpec {
@@ -122,6 +124,7 @@ struct Scenario {
   bool reaccess = true;
   Checks checks;
   Timeouts timeouts;
+  std::optional<PerfSpec> perf;  // none: no perf
   bool operator==(const Scenario&) const = default;
 };
 

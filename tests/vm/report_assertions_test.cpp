@@ -287,3 +287,65 @@ TEST(VmStackBoundaries, PoisonStraddlesEachStacksBoundary) {
   }
   EXPECT_EQ(stacks, (std::set<std::string>{"raw", "dm-linear", "dm-concat", "dm-stripe"}));
 }
+
+// perf in the guest (scenarios/perf.json): perf stat's counts agree with the
+// units injected and with the ftrace session's own events over the same
+// window, and perf record's folded stacks reach memory_failure.
+namespace {
+
+size_t trace_events_named(const json& trial, const std::string& name, uint64_t until_ns) {
+  size_t n = 0;
+  for (const auto& e : trial.at("trace_events"))
+    if (e.at("event") == name && e.at("time_ns").get<uint64_t>() <= until_ns) ++n;
+  return n;
+}
+
+void check_folded(const fs::path& run_dir, const json& record) {
+  fs::path folded = run_dir / record.at("folded").get<std::string>();
+  ASSERT_TRUE(fs::exists(folded)) << folded;
+  std::string text = poisonlab::read_file(folded);
+  uint64_t total = 0;
+  bool through_memory_failure = false;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    total += std::stoull(line.substr(line.rfind(' ') + 1));
+    through_memory_failure = through_memory_failure || line.find(";memory_failure;") != std::string::npos;
+  }
+  EXPECT_EQ(total, record.at("samples").get<uint64_t>());
+  EXPECT_TRUE(through_memory_failure) << "no stack through memory_failure in " << folded;
+}
+
+}  // namespace
+
+TEST(VmPerf, CountsAndFoldedStacks) {
+  RunResult run = run_poisonlab("perf.json", {}, "perf");
+  ASSERT_FALSE(run.report.is_null()) << run.output;
+  const json& cell = cell_named(run.report, "debian-6.12/raw/xfs/hwpoison-pfn");
+  expect_judged(run.report, cell);
+  const json& trial = cell.at("observation").at("trials").at(0);
+  ASSERT_TRUE(cell.contains("perf")) << trial.at("perf").dump();
+  EXPECT_EQ(cell.at("perf").at("errors"), json::array()) << cell.at("perf").dump();
+
+  // The perf window ends after the injection's settle period, before re-access.
+  uint64_t window_end = trial.at("injection").at("end_ns").get<uint64_t>();
+  const json& counts = cell.at("perf").at("counts");
+  EXPECT_EQ(counts.at("ras:memory_failure_event").at("per_trial")[0].get<size_t>(), trial.at("units").size());
+  EXPECT_EQ(counts.at("ras:memory_failure_event").at("per_trial")[0].get<size_t>(),
+            trace_events_named(trial, "memory_failure_event", window_end));
+  EXPECT_EQ(counts.at("poisonlab:memory_failure").at("per_trial")[0].get<size_t>(),
+            trace_events_named(trial, "memory_failure", window_end));
+  EXPECT_EQ(counts.at("signal:signal_generate").at("per_trial")[0].get<size_t>(),
+            trace_events_named(trial, "signal_generate", window_end));
+
+  const json& record = cell.at("perf").at("trials").at(0).at("record");
+  ASSERT_TRUE(record.at("ok").get<bool>()) << record.dump();
+  check_folded(fs::current_path() / "vm-test-runs" / "perf", record);
+  bool memory_failure_ranked = false;
+  for (const auto& f : cell.at("perf").at("record").at("top_inclusive"))
+    memory_failure_ranked = memory_failure_ranked || f.at("function") == "memory_failure";
+  EXPECT_TRUE(memory_failure_ranked) << cell.at("perf").at("record").dump();
+  for (const char* phase : {"perf_start", "perf_stop", "perf_script"})
+    EXPECT_EQ(cell.at("perf").at("cost_ms_stats").at(phase).at("n"), 1) << phase;
+}
