@@ -56,7 +56,7 @@ json cell_spec(const Scenario& s, const StackSpec& stack, const FilesystemSpec& 
               {"settle_ms", injection.settle_ms}};
   if (injection.pacing == "rate") inj["rate_per_s"] = injection.rate_per_s;
   if (injection.method == "mce") inj["mce_mode"] = injection.mce_mode;
-  return {
+  json spec = {
       {"stack", stack_json(stack)},
       {"filesystem", {{"type", fs.type}, {"mkfs_options", fs.mkfs_options}, {"mount_options", fs.mount_options}}},
       {"namespace", {{"mode", "fsdax"}, {"map", "mem"}, {"align", "2M"}}},
@@ -71,6 +71,8 @@ json cell_spec(const Scenario& s, const StackSpec& stack, const FilesystemSpec& 
       {"fsck", s.checks.fsck},
       {"soft_offline", s.checks.soft_offline},
   };
+  if (s.fio) spec["fio"] = fio_to_json(*s.fio);
+  return spec;
 }
 
 namespace {

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scenario/fio_scenario.h"
+
 namespace poisonlab {
 
 struct VmSpec {
@@ -114,6 +116,7 @@ struct Scenario {
   VictimCounts victims;
   std::vector<InjectionSpec> injections;
   std::optional<Sweep> sweep;
+  std::optional<FioSpec> fio;  // fio jobs under fault
   int trials = 3;
   bool trace = true;
   bool reaccess = true;
