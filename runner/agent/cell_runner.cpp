@@ -12,6 +12,7 @@
 #include "agent/aim.h"
 #include "agent/btf_enum.h"
 #include "agent/clock.h"
+#include "agent/fio_jobs.h"
 #include "agent/kernel_pfns.h"
 #include "agent/kmsg.h"
 #include "agent/pagemap.h"
@@ -79,8 +80,10 @@ class Trial {
       aim_ = aim_trial(spec_, stack_, index_, errors_);
       end_phase("aim");
       start_victims();
+      start_fio();
       record_before();
       inject_poison();
+      stop_fio();
       observe_aftermath();
       finish_victims();
     } catch (const std::exception& e) {
@@ -188,6 +191,23 @@ class Trial {
     checksums_before_ = checksums(false);
     badblocks_before_ = badblocks_of(stack_);
     end_phase("before");
+  }
+
+  // fio under fault (fio_jobs.h): a baseline before the injection, after_ms after its end.
+  void start_fio() {
+    if (!spec_.fio) return;
+    std::optional<FioFile> victim;
+    for (const auto& f : aim_->files.files)
+      if (f.role == "victim") victim = FioFile{f.path, f.size};
+    fio_ = std::make_unique<FioJobs>(*spec_.fio, index_, victim, stack_.mount_point(), errors_);
+    fio_->wait_baseline();
+    end_phase("fio_baseline");
+  }
+
+  void stop_fio() {
+    if (!fio_) return;
+    fio_->stop_after(injection_->end_ns);
+    end_phase("fio_after");
   }
 
   void inject_poison() {
@@ -352,6 +372,7 @@ class Trial {
                {"fs_write_probe", fs_probe_},
                {"soft_offline", soft_offline_},
                {"kernel_log", kmsg_.since(kmark_)}};
+    if (fio_) trial["fio"] = fio_->to_json();
     json events = json::array();
     if (ctx_.trace)
       for (const auto& e : ctx_.trace->read(errors_)) events.push_back(e);
@@ -382,6 +403,7 @@ class Trial {
   std::vector<json> before_, after_;
   std::vector<ReaccessResult> reaccess_;
   std::optional<InjectionResult> injection_;
+  std::unique_ptr<FioJobs> fio_;
   json victims_json_ = json::array();
   json checksums_before_ = json::object(), checksums_after_ = json::object();
   json pread_ = json::array();

@@ -173,6 +173,7 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
   s.reaccess = r.boolean(cell, "reaccess", "", true);
   s.fsck = r.boolean(cell, "fsck", "", true);
   s.soft_offline = r.boolean(cell, "soft_offline", "", true);
+  if (cell.contains("fio")) s.fio = parse_fio_spec(cell["fio"], source);
   return s;
 }
 
