@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/fs_util.h"
+#include "report/fio_summary.h"
 #include "report/json_access.h"
 #include "report/matrix.h"
 #include "report/series.h"
@@ -48,7 +49,7 @@ void RunReport::update_kernel(size_t index, nlohmann::json kernel_info) {
 
 void RunReport::add_cell(nlohmann::json judged_cell) {
   require_object(judged_cell, "judged cell");
-  report_["cells"].push_back(with_latency_stats(std::move(judged_cell)));
+  report_["cells"].push_back(with_fio_summary(with_latency_stats(std::move(judged_cell))));
   report_["summary"] = count_verdicts(report_["cells"]);
   report_["correctness_matrix"] = correctness_matrix(report_["cells"]);
   report_["series"] = build_series(report_["cells"]);

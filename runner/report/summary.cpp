@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "report/fio_summary.h"
 #include "report/json_access.h"
 #include "report/report.h"
 
@@ -155,6 +156,7 @@ std::string format_summary(const json& report) {
   out += totals_line(cells);
   out += problems(cells);
   out += series_table(report);
+  out += fio_table(cells);
   return out;
 }
 
