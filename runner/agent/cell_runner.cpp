@@ -12,6 +12,7 @@
 #include "agent/aim.h"
 #include "agent/btf_enum.h"
 #include "agent/clock.h"
+#include "agent/fio_jobs.h"
 #include "agent/kernel_pfns.h"
 #include "agent/kmsg.h"
 #include "agent/pagemap.h"
@@ -101,10 +102,12 @@ class Trial {
       aim_ = aim_trial(spec_, stack_, index_, errors_);
       end_phase("aim");
       start_victims();
+      start_fio();
       record_before();
       start_perf();
       inject_poison();
       stop_perf();
+      stop_fio();
       observe_aftermath();
       finish_victims();
     } catch (const std::exception& e) {
@@ -239,6 +242,23 @@ class Trial {
     }
     perf_.reset();
     end_phase("perf_script");
+  }
+
+  // fio under fault (fio_jobs.h): a baseline before the injection, after_ms after its end.
+  void start_fio() {
+    if (!spec_.fio) return;
+    std::optional<FioFile> victim;
+    for (const auto& f : aim_->files.files)
+      if (f.role == "victim") victim = FioFile{f.path, f.size};
+    fio_ = std::make_unique<FioJobs>(*spec_.fio, index_, victim, stack_.mount_point(), errors_);
+    fio_->wait_baseline();
+    end_phase("fio_baseline");
+  }
+
+  void stop_fio() {
+    if (!fio_) return;
+    fio_->stop_after(injection_->end_ns);
+    end_phase("fio_after");
   }
 
   void inject_poison() {
@@ -405,6 +425,7 @@ class Trial {
                {"soft_offline", soft_offline_},
                {"kernel_log", kmsg_.since(kmark_)},
                {"perf", perf_json_}};
+    if (fio_) trial["fio"] = fio_->to_json();
     json events = json::array();
     if (ctx_.trace)
       for (const auto& e : ctx_.trace->read(errors_)) events.push_back(e);
@@ -435,6 +456,7 @@ class Trial {
   std::vector<json> before_, after_;
   std::vector<ReaccessResult> reaccess_;
   std::optional<InjectionResult> injection_;
+  std::unique_ptr<FioJobs> fio_;
   json victims_json_ = json::array();
   json checksums_before_ = json::object(), checksums_after_ = json::object();
   json pread_ = json::array();

@@ -180,6 +180,7 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
   s.perf.record_min_pages = r.number(perf, "record_min_pages", "/perf", 64, 1, 262144);
   s.perf.record_min_early_kill = r.number(perf, "record_min_early_kill", "/perf", 0, 0, 1000);
   s.perf.frequency = r.number(perf, "frequency", "/perf", 999, 1, 10000);
+  if (cell.contains("fio")) s.fio = parse_fio_spec(cell["fio"], source);
   return s;
 }
 

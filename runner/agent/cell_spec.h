@@ -1,10 +1,13 @@
 #pragma once
 // The CellSpec of a run-cell message (PROTOCOL.md), validated.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "agent/fio_spec.h"
 
 namespace poisonlab::agent {
 
@@ -62,6 +65,7 @@ struct CellSpec {
   bool soft_offline = true;  // try MADV_SOFT_OFFLINE on a DAX page in the first trial
   bool probe_benchmark = false;  // run poisonlab-probe-bench on the mount after the trials
   PerfOptions perf;
+  std::optional<FioSpec> fio;  // fio jobs through every trial (none when absent)
 
   bool file_target() const { return target.space == "file"; }
   size_t disks_needed() const { return stack_type == "dm-concat" || stack_type == "dm-stripe" ? 2 : 1; }

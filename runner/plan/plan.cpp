@@ -73,6 +73,7 @@ json cell_spec(const Scenario& s, const StackSpec& stack, const FilesystemSpec& 
       {"probe_benchmark", s.checks.probe_benchmark},
   };
   if (s.perf) spec["perf"] = perf_to_json(*s.perf);
+  if (s.fio) spec["fio"] = fio_to_json(*s.fio);
   return spec;
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/fs_util.h"
+#include "report/fio_summary.h"
 #include "report/json_access.h"
 #include "report/matrix.h"
 #include "report/perf_report.h"
@@ -54,7 +55,7 @@ void RunReport::update_kernel(size_t index, nlohmann::json kernel_info) {
 
 void RunReport::add_cell(nlohmann::json judged_cell) {
   require_object(judged_cell, "judged cell");
-  nlohmann::json cell = with_perf_summary(with_latency_stats(std::move(judged_cell)));
+  nlohmann::json cell = with_fio_summary(with_perf_summary(with_latency_stats(std::move(judged_cell))));
   std::string cell_file = fmt::format("{}.cells/{:04}.json", path_.stem().string(), report_["cells"].size());
   cell["cell_file"] = cell_file;
   std::string record = dump_report_json(cell);

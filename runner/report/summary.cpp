@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "report/fio_summary.h"
 #include "report/json_access.h"
 #include "report/perf_report.h"
 #include "report/report.h"
@@ -185,6 +186,7 @@ std::string format_summary(const json& report) {
   out += problems(cells);
   out += series_table(report);
   out += perf_summary_text(report);
+  out += fio_table(cells);
   out += speed_lines(report);
   return out;
 }

@@ -312,7 +312,8 @@ Sweep read_sweep(const JsonAt& at, const Scenario& s) {
 Scenario parse_scenario(const json& document, const std::string& file_label) {
   ObjectReader top(JsonAt(document, file_label),
                    {"name", "description", "kernels", "vm", "topology", "stacks", "filesystem", "filesystems", "files",
-                    "victims", "injections", "sweep", "trials", "trace", "reaccess", "checks", "timeouts", "perf"});
+                    "victims", "injections", "sweep", "trials", "trace", "reaccess", "checks", "timeouts", "perf",
+                    "fio"});
   Scenario s;
   s.name = read_scenario_name(top.required("name"));
   s.description = top.optional_string("description").value_or("");
@@ -329,6 +330,7 @@ Scenario parse_scenario(const json& document, const std::string& file_label) {
   if (auto f = top.optional("victims")) s.victims = read_victims(*f);
   s.injections = read_injections(top.required("injections"), s.file_pages, s.victims);
   if (auto f = top.optional("sweep")) s.sweep = read_sweep(*f, s);
+  if (auto f = top.optional("fio")) s.fio = read_fio(*f, s.file_pages);
   s.trials = top.integer("trials", 1, 1000, s.trials);
   s.trace = top.boolean("trace", s.trace);
   s.reaccess = top.boolean("reaccess", s.reaccess);
@@ -408,6 +410,7 @@ json scenario_to_json(const Scenario& s) {
   };
   if (s.sweep) document["sweep"] = {{"parameter", s.sweep->parameter}, {"values", s.sweep->values}};
   if (s.perf) document["perf"] = perf_to_json(*s.perf);
+  if (s.fio) document["fio"] = fio_to_json(*s.fio);
   return document;
 }
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scenario/fio_scenario.h"
 #include "scenario/perf_spec.h"
 
 namespace poisonlab {
@@ -119,6 +120,7 @@ struct Scenario {
   VictimCounts victims;
   std::vector<InjectionSpec> injections;
   std::optional<Sweep> sweep;
+  std::optional<FioSpec> fio;  // fio jobs under fault
   int trials = 3;
   bool trace = true;
   bool reaccess = true;

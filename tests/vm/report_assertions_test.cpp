@@ -349,3 +349,35 @@ TEST(VmPerf, CountsAndFoldedStacks) {
   for (const char* phase : {"perf_start", "perf_stop", "perf_script"})
     EXPECT_EQ(cell.at("perf").at("cost_ms_stats").at(phase).at("n"), 1) << phase;
 }
+
+// fio under fault (scenarios/fio.json): an mmap and a psync job read the
+// victim file through a machine check on one of its pages. What the
+// kernel does to them is reported, not asserted; that the jobs ran, that
+// the windows account for every sample and that the EIO the psync job
+// met is recorded is asserted.
+TEST(VmFio, JobsRunThroughTheInjection) {
+  RunResult run = run_poisonlab("fio.json", {}, "fio");
+  ASSERT_TRUE(run.report.is_object()) << "no report written\n" << run.output;
+  const json& cell = cell_named(run.report, "debian-6.12/raw/xfs/mce");
+  ASSERT_EQ(cell.at("status"), "completed") << cell.value("error", json()).dump();
+  const json& per_trial = cell.at("fio").at("per_trial");
+  ASSERT_EQ(per_trial.size(), 4u);  // 2 trials x 2 jobs
+  for (const json& row : per_trial) {
+    SCOPED_TRACE(row.dump());
+    const json& trial = cell.at("observation").at("trials").at(row.at("trial").get<size_t>());
+    const json* raw = nullptr;
+    for (const json& j : trial.at("fio").at("jobs"))
+      if (j.at("name") == row.at("job")) raw = &j;
+    ASSERT_NE(raw, nullptr);
+    EXPECT_FALSE(raw->at("running_ns").is_null());  // fio's job process was seen before the baseline
+    EXPECT_GE(row.at("samples").at("before").get<int>(), 3);
+    EXPECT_GT(row.at("bw_kib_s").at("before").get<double>(), 0.0);
+    const json& n = row.at("samples");
+    EXPECT_EQ(n.at("before").get<size_t>() + n.at("during").get<size_t>() + n.at("after").get<size_t>(),
+              raw->at("bw_log").at("samples").size());
+    if (row.at("survived").get<bool>()) EXPECT_GT(n.at("after").get<int>(), 0);
+    if (row.at("job") == "psync")  // it reads the page the agent's own pread finds EIO on
+      EXPECT_TRUE(row.at("error").get<int>() != 0 || row.at("total_err").get<int>() > 0);
+  }
+  EXPECT_EQ(cell.at("fio").at("jobs").at("psync").at("with_errors"), 2);
+}
