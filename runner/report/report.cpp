@@ -22,6 +22,19 @@ namespace {
 
 std::string dump_report_json(const json& value);
 
+// Each trial's wall time in the guest (end_ns - start_ns): what a trial
+// costs, kept in report.json even when the observation moves to its file.
+json trial_wall_ns(const json& observation) {
+  json out = json::array();
+  for (const json& t : member_or_null(observation, "trials")) {
+    const json &start = member_or_null(t, "start_ns"), &end = member_or_null(t, "end_ns");
+    out.push_back(start.is_number_unsigned() && end.is_number_unsigned() && end.get<uint64_t>() >= start.get<uint64_t>()
+                      ? json(end.get<uint64_t>() - start.get<uint64_t>())
+                      : json(nullptr));
+  }
+  return out;
+}
+
 void require_object(const json& value, const char* what) {
   if (!value.is_object()) throw std::invalid_argument(std::string(what) + " must be a JSON object");
 }
@@ -58,6 +71,7 @@ void RunReport::add_cell(nlohmann::json judged_cell) {
   nlohmann::json cell = with_fio_summary(with_perf_summary(with_latency_stats(std::move(judged_cell))));
   std::string cell_file = fmt::format("{}.cells/{:04}.json", path_.stem().string(), report_["cells"].size());
   cell["cell_file"] = cell_file;
+  cell["trial_wall_ns"] = trial_wall_ns(member_or_null(cell, "observation"));
   std::string record = dump_report_json(cell);
   std::filesystem::create_directories((path_.parent_path() / cell_file).parent_path());
   write_file_atomic(path_.parent_path() / cell_file, record);

@@ -57,10 +57,8 @@ json trials_per_hour(const json& report, const RunCost& cost) {
   std::vector<double> trial_s;
   for (const json& cell : report.value("cells", json::array())) {
     trials += trials_of(cell);
-    for (const json& t : member_or_null(member_or_null(cell, "observation"), "trials")) {
-      const json &start = member_or_null(t, "start_ns"), &end = member_or_null(t, "end_ns");
-      if (start.is_number() && end.is_number()) trial_s.push_back((end.get<double>() - start.get<double>()) / 1e9);
-    }
+    for (const json& ns : member_or_null(cell, "trial_wall_ns"))
+      if (ns.is_number()) trial_s.push_back(ns.get<double>() / 1e9);
   }
   bool measured = cost.wall_s > 0 && trials > 0;
   double rate = measured ? trials * 3600.0 / cost.wall_s : 0;

@@ -16,7 +16,7 @@ json sample_report() {
   return {{"kernels", {{{"boots", {boot("ready", 9.0), boot("hang", 1.0), boot("ready", 3.0), boot("ready", 11.0)}}}}},
           {"cells",
            {{{"latency", {{"revocation_ns", {1, 2, nullptr}}}},
-             {"observation", {{"trials", {{{"start_ns", 0}, {"end_ns", 2000000000}}, {{"start_ns", 5}, {"end_ns", 4000000005}}}}}}},
+             {"trial_wall_ns", {2000000000, 4000000000ull, nullptr}}},
             {{"status", "timeout"}, {"partial", {{"trials_done", {{{"units", 4}}}}}}}}},
           {"series",
            {{{"series", "k/raw/xfs/madvise"}, {"parameter", "trace"}, {"points", {trace_point(0, 10.0), trace_point(1, 10.4)}}},
