@@ -108,7 +108,7 @@ json errored_cell(json cell, std::string_view status, std::string error, json or
   return cell;
 }
 
-json judge(const CellIdentity* identity, const json& cell_spec, const json& observation) {
+json judge(const CellIdentity* identity, const json& cell_spec, json observation) {
   json cell = identity_fields(identity);
   if (observation.is_null()) {
     cell = errored_cell(cell, "completed", "no observation", json::array());
@@ -145,7 +145,7 @@ json judge(const CellIdentity* identity, const json& cell_spec, const json& obse
                         json::array());
   }
   cell["spec"] = cell_spec;  // with the observation, enough to judge the cell again offline
-  cell["observation"] = observation;
+  cell["observation"] = std::move(observation);
   return cell;
 }
 
@@ -153,6 +153,10 @@ json judge(const CellIdentity* identity, const json& cell_spec, const json& obse
 
 json judge_cell(const CellIdentity& identity, const json& cell_spec, const json& observation) {
   return judge(&identity, cell_spec, observation);
+}
+
+json judge_cell(const CellIdentity& identity, const json& cell_spec, json&& observation) {
+  return judge(&identity, cell_spec, std::move(observation));
 }
 
 json judge_cell(const json& cell_spec, const json& observation) { return judge(nullptr, cell_spec, observation); }

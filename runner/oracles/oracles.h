@@ -33,6 +33,9 @@ nlohmann::json judge_cell(const CellIdentity& identity, const nlohmann::json& ce
                           const nlohmann::json& observation);
 // Without identity fields.
 nlohmann::json judge_cell(const nlohmann::json& cell_spec, const nlohmann::json& observation);
+// The same, taking the observation over instead of copying it: a large
+// range's observation is hundreds of MB as a JSON tree.
+nlohmann::json judge_cell(const CellIdentity& identity, const nlohmann::json& cell_spec, nlohmann::json&& observation);
 
 // A cell that produced no observation (the agent reported an error, the VM
 // hung or crashed): verdict "error" with the given status, and the kernel

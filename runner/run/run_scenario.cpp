@@ -173,7 +173,7 @@ json run_cell(const RunContext& ctx, Target& target, const Cell& cell, json& par
     if (type == "error")
       return judge_failed_cell(identity_of(cell), "agent-error",
                                message.value("stage", "?") + ": " + message.value("message", "?"), "");
-    if (type == "cell-result") return judge_cell(identity_of(cell), cell.spec, message.at("observation"));
+    if (type == "cell-result") return judge_cell(identity_of(cell), cell.spec, std::move(message.at("observation")));
   }
 }
 
