@@ -123,10 +123,13 @@ class Trial {
   bool fs_refused_writes() const { return fs_probe_.is_object() && !fs_probe_.value("ok", true); }
 
  private:
+  // Each finished phase is also told as progress: a trial that never ends
+  // still shows how far it got and what each step cost.
   void end_phase(const char* name) {
     uint64_t now = monotonic_ns();
     phases_[name] = now - phase_start_;
     phase_start_ = now;
+    ctx_.progress("trial", index_, {{"phase_done", name}, {"phases_ns", phases_}});
   }
 
   // File pages of `file` lying on a poison unit (through FIEMAP, so a

@@ -10,6 +10,8 @@ void note_progress(const nlohmann::json& message, nlohmann::json& partial) {
   entry["trial"] = message.value("trial", nlohmann::json());
   entry["time_ns"] = message.value("time_ns", nlohmann::json());
   std::string stage = message.value("stage", "");
+  partial["last"] = entry;
+  partial["last"]["stage"] = stage;
   if (stage == "trial-done")
     partial["trials_done"].push_back(std::move(entry));
   else if (stage == "inject")

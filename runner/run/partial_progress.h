@@ -8,8 +8,9 @@
 namespace poisonlab {
 
 // Folds a progress message into partial: {"trials_done": [digest...],
-// "injection_progress": {...latest...}}. Messages without a detail object
-// change nothing.
+// "injection_progress": {...latest...}, "last": the latest detail with its
+// "stage" (e.g. a trial's "phase_done" and "phases_ns" so far)}. Messages
+// without a detail object change nothing.
 void note_progress(const nlohmann::json& message, nlohmann::json& partial);
 
 }  // namespace poisonlab

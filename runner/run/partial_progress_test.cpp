@@ -27,6 +27,10 @@ TEST(PartialProgress, KeepsTrialDigestsAndTheLatestInjectionProgress) {
   EXPECT_EQ(partial["injection_progress"]["trial"], 1);
   EXPECT_EQ(partial["injection_progress"]["time_ns"], 4);
   EXPECT_FALSE(partial.contains("stack"));
+  EXPECT_EQ(partial["last"]["stage"], "inject");
+  note_progress(progress("trial", 1, {{"phase_done", "before"}}, 6), partial);
+  EXPECT_EQ(partial["last"]["phase_done"], "before");
+  EXPECT_EQ(partial["last"]["stage"], "trial");
 }
 
 }  // namespace
