@@ -2,6 +2,7 @@
 
 #include "oracles/oracles.h"
 #include "report/report.h"
+#include "report/speed_targets.h"
 #include "version.h"
 
 namespace poisonlab {
@@ -32,7 +33,16 @@ json rejudge_report(const json& report, const std::filesystem::path& report_dir,
   RunReport rejudged(out, run);
   for (const auto& kernel : report.value("kernels", json::array())) rejudged.add_kernel(kernel);
   for (const auto& cell : report.value("cells", json::array())) rejudged.add_cell(rejudged_cell(cell, report_dir));
-  rejudged.finish(json::object());
+  // The speed targets follow the cells (trials, fits), with the run's own
+  // measured wall time and memory.
+  const json& old_targets = run.value("speed_targets", json());
+  if (old_targets.is_object()) {
+    RunCost cost{old_targets["trials_per_hour"].value("run_wall_s", 0.0),
+                 static_cast<uint64_t>(old_targets["runner_max_rss_mib"].value("value", 0.0) * 1024)};
+    rejudged.finish({{"speed_targets", speed_targets(rejudged.json(), cost)}});
+  } else {
+    rejudged.finish(json::object());
+  }
   return rejudged.json();
 }
 

@@ -72,32 +72,55 @@ json trials_per_hour(const json& report, const RunCost& cost) {
           {"met", met(measured, rate >= kTrialsPerHourTarget)}};
 }
 
+std::optional<std::pair<double, double>> ci_of(const json& point) {
+  const json& ci = member_or_null(point, "revocation_ms_p50_ci95");
+  const json &low = member_or_null(ci, "low"), &high = member_or_null(ci, "high");
+  if (!low.is_number() || !high.is_number() || low.get<double>() <= 0) return std::nullopt;
+  return std::pair(low.get<double>(), high.get<double>());
+}
+
+// One off/on pair: the overhead of the medians, and its bounds from the
+// medians' 95 % intervals (on.low / off.high - 1 .. on.high / off.low - 1).
+json overhead_pair(const std::string& series, const json& off, const json& on) {
+  const json &p50_off = member_or_null(off, "revocation_ms_p50"), &p50_on = member_or_null(on, "revocation_ms_p50");
+  json pair = {{"series", series}, {"revocation_ms_p50_off", p50_off}, {"revocation_ms_p50_on", p50_on},
+               {"overhead_pct", nullptr}, {"overhead_pct_bounds", nullptr}};
+  if (p50_off.is_number() && p50_on.is_number() && p50_off.get<double>() > 0)
+    pair["overhead_pct"] = (p50_on.get<double>() / p50_off.get<double>() - 1) * 100;
+  auto ci_off = ci_of(off), ci_on = ci_of(on);
+  if (ci_off && ci_on)
+    pair["overhead_pct_bounds"] = {(ci_on->first / ci_off->second - 1) * 100, (ci_on->second / ci_off->first - 1) * 100};
+  return pair;
+}
+
 // Pairs the cells of each "trace" series (value 0: off, 1: on) by their
-// median revocation latency, a user-clock measure that does not need the trace.
+// median revocation latency, a user-clock measure that does not need the
+// trace. The target is met when every pair's upper bound is under it, missed
+// when some pair's lower bound is over it, and undecided (null) otherwise:
+// a few noisy trials do not make a verdict.
 json tracing_overhead(const json& report) {
   json pairs = json::array();
   std::vector<double> pct;
+  bool all_under = true, some_over = false, bounded = false;
   for (const json& series : report.value("series", json::array())) {
     if (string_or(series, "parameter") != "trace") continue;
     std::map<int, json> by_value;
     for (const json& p : series.value("points", json::array()))
-      if (p.value("value", json()).is_number_integer()) by_value[p["value"].get<int>()] = p.value("revocation_ms_p50", json());
+      if (p.value("value", json()).is_number_integer()) by_value[p["value"].get<int>()] = p;
     if (!by_value.count(0) || !by_value.count(1)) continue;
-    const json &off = by_value[0], &on = by_value[1];
-    json pair = {{"series", series.value("series", "")}, {"revocation_ms_p50_off", off}, {"revocation_ms_p50_on", on},
-                 {"overhead_pct", nullptr}};
-    if (off.is_number() && on.is_number() && off.get<double>() > 0) {
-      double overhead = (on.get<double>() / off.get<double>() - 1) * 100;
-      pair["overhead_pct"] = overhead;
-      pct.push_back(overhead);
-    }
+    json pair = overhead_pair(series.value("series", ""), by_value[0], by_value[1]);
+    if (pair["overhead_pct"].is_number()) pct.push_back(pair["overhead_pct"].get<double>());
+    const json& bounds = pair["overhead_pct_bounds"];
+    bounded = bounded || bounds.is_array();
+    all_under = all_under && bounds.is_array() && bounds[1].get<double>() < kTracingOverheadTargetPct;
+    some_over = some_over || (bounds.is_array() && bounds[0].get<double>() > kTracingOverheadTargetPct);
     pairs.push_back(std::move(pair));
   }
   auto median = median_of(pct);
   return {{"pairs", pairs},
           {"median_pct", median ? json(*median) : json(nullptr)},
           {"target_pct", kTracingOverheadTargetPct},
-          {"met", met(median.has_value(), median && *median < kTracingOverheadTargetPct)}};
+          {"met", some_over ? json(false) : bounded && all_under ? json(true) : json(nullptr)}};
 }
 
 }  // namespace
