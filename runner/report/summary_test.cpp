@@ -83,6 +83,17 @@ TEST(Summary, CellWithNothingButAnId) {
   EXPECT_THAT(text, HasSubstr("  k/raw/madvise: ?\n"));
 }
 
+TEST(Summary, TimedOutCellShowsItsPartialData) {
+  json cell = {{"id", "k/raw/xfs/hwpoison-pfn"}, {"status", "timeout"}, {"verdict", "error"},
+               {"error", "the cell did not finish within timeouts.cell_s = 600 s"},
+               {"partial", {{"injection_progress", {{"trial", 0}, {"units_done", 4204}, {"units", 262144},
+                                                    {"elapsed_ns", 24138230027ull}}}}}};
+  std::string text = format_summary({{"cells", {cell}}});
+  EXPECT_THAT(text, HasSubstr("  k/raw/xfs/hwpoison-pfn: timeout: the cell did not finish within timeouts.cell_s = 600 s\n"
+                              "    partial: 0 trial(s) done; injection of trial 0 at 4204 of 262144 units after 24.1 s\n"))
+      << text;
+}
+
 TEST(Summary, DominantNotifyPath) {
   EXPECT_EQ(dominant_notify_path(json::object()), "-");
   EXPECT_EQ(dominant_notify_path({{"notify_path", {{"summary", {{"holder", 0}}}}}}), "-");
