@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "scenario/scenario.h"
+#include "scenario/scenario_test_util.h"
 
 namespace poisonlab {
 namespace {
@@ -19,15 +20,7 @@ json with_perf(const json& perf) {
 }
 
 void expect_error(const json& perf, const std::string& pointer, const std::string& text) {
-  try {
-    parse_scenario(with_perf(perf), "sweep.json");
-    ADD_FAILURE() << "accepted perf " << perf.dump();
-  } catch (const InputError& e) {
-    EXPECT_EQ(e.pointer(), pointer) << e.what();
-    EXPECT_THAT(e.what(), HasSubstr("sweep.json: " + pointer + ": "));
-    EXPECT_THAT(e.what(), HasSubstr(text));
-    EXPECT_EQ(e.exit_code(), kExitBadInput);
-  }
+  expect_scenario_error(with_perf(perf), pointer, text);
 }
 
 TEST(PerfSpec, AbsentMeansNoPerf) {
