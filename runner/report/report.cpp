@@ -20,7 +20,11 @@ using nlohmann::json;
 
 namespace {
 
-std::string dump_report_json(const json& value);
+// Kernel log lines may hold bytes that are not UTF-8; they are replaced
+// (U+FFFD) rather than losing the report.
+std::string dump_report_json(const json& value) {
+  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 // Each trial's wall time in the guest (end_ns - start_ns): what a trial
 // costs, kept in report.json even when the observation moves to its file.
@@ -89,15 +93,6 @@ void RunReport::finish(nlohmann::json extra) {
   report_["run"].update(extra);
   write();
 }
-
-namespace {
-// Kernel log lines may hold bytes that are not UTF-8; they are replaced
-// (U+FFFD) rather than losing the report.
-std::string dump_report_json(const json& value) {
-  return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
-}  // namespace
 
 void RunReport::write() const { write_file_atomic(path_, dump_report_json(report_)); }
 
