@@ -54,6 +54,12 @@ TrialFiles create_victim(const CellSpec& spec, const Stack& stack, int index) {
     files.files.push_back(create_span_file(victim, "victim", bytes));
   } else {
     files.files.push_back(create_pattern_file(victim, "victim", spec.file_pages));
+    // More victim files written right after it: on a fresh region they lie
+    // back to back, so a range spread over them spans that many owners.
+    for (uint64_t k = 1; k < spec.files; ++k) {
+      std::string id = victim_file_id(k);
+      files.files.push_back(create_pattern_file(trial_path(stack, index, id), id, spec.file_pages));
+    }
   }
   return files;
 }
@@ -88,21 +94,28 @@ void aim_file(const CellSpec& spec, const Stack& stack, Aim& aim) {
     write_pattern(victim.path, window_first, window);  // the span is unwritten until mapped pages get data
     victim.refresh();
   }
+  uint64_t per_file = spec.pages_per_file();
   aim.layout.window_first = window_first;
   aim.layout.window_pages = window;
   aim.layout.range_first = range_first;
-  aim.layout.range_pages = spec.pages;
+  aim.layout.range_pages = per_file;
   aim.target["first_page"] = range_first;
   aim.target["pages"] = spec.pages;
   aim.target["crosses_extent_boundary"] =
-      address::crosses_extent_boundary(victim.extents, range_first * address::kPageSize, spec.pages * address::kPageSize);
-  for (uint64_t p = range_first; p < range_first + spec.pages; ++p) {
-    auto fs_offset = address::device_offset_of(victim.extents, p * address::kPageSize);
-    if (!fs_offset) throw UserError(fmt::format("FIEMAP gives no location for victim page {}", p));
-    auto unit = unit_at_fs_offset(stack.map(), *fs_offset);
-    if (!unit) throw UserError(fmt::format("the stack does not map file system offset {}", *fs_offset));
-    unit->file_page = p;
-    aim.units.push_back(*unit);
+      address::crosses_extent_boundary(victim.extents, range_first * address::kPageSize, per_file * address::kPageSize);
+  if (spec.files > 1) aim.target.update({{"files", spec.files}, {"pages_per_file", per_file}});
+  for (const TrialFile& file : aim.files.files) {
+    if (file.role != "victim") continue;
+    if (file.id != "victim") aim.layout.more_victims.emplace_back(file.id, file.path);
+    for (uint64_t p = range_first; p < range_first + per_file; ++p) {
+      auto fs_offset = address::device_offset_of(file.extents, p * address::kPageSize);
+      if (!fs_offset) throw UserError(fmt::format("FIEMAP gives no location for page {} of {}", p, file.id));
+      auto unit = unit_at_fs_offset(stack.map(), *fs_offset);
+      if (!unit) throw UserError(fmt::format("the stack does not map file system offset {}", *fs_offset));
+      unit->file = file.id;
+      unit->file_page = p;
+      aim.units.push_back(*unit);
+    }
   }
 }
 
@@ -176,8 +189,11 @@ void add_sharers(const CellSpec& spec, const Stack& stack, int index, Aim& aim, 
 
 }  // namespace
 
+std::string victim_file_id(uint64_t k) { return k == 0 ? "victim" : fmt::format("victim-{}", k); }
+
 json PoisonUnit::to_json() const {
-  return {{"file_page", file_page ? json(*file_page) : json(nullptr)},
+  return {{"file", file.empty() ? json(nullptr) : json(file)},
+          {"file_page", file_page ? json(*file_page) : json(nullptr)},
           {"fs_offset", fs_offset ? json(*fs_offset) : json(nullptr)},
           {"disk", disk_name},
           {"disk_offset", disk_offset},

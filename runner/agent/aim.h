@@ -19,7 +19,8 @@
 namespace poisonlab::agent {
 
 struct PoisonUnit {
-  std::optional<uint64_t> file_page;  // victim file page, for file targets
+  std::string file;                   // the victim file it was aimed at ("victim", "victim-1"), for file targets
+  std::optional<uint64_t> file_page;  // page of that file, for file targets
   std::optional<uint64_t> fs_offset;  // on the file system's device; nullopt when unmapped there
   size_t disk = 0;                    // index into the stack's disks
   std::string disk_name;              // "pmem0"
@@ -28,6 +29,9 @@ struct PoisonUnit {
   uint64_t pfn = 0;
   nlohmann::json to_json() const;
 };
+
+// The id of victim file k of a trial: "victim", "victim-1", ...
+std::string victim_file_id(uint64_t k);
 
 struct TrialFiles {
   std::vector<TrialFile> files;  // the victim first

@@ -87,6 +87,9 @@ json trial_digest(const json& trial) {
   return digest;
 }
 
+// A page of one of the trial's files: (file id, page).
+using FilePage = std::pair<std::string, uint64_t>;
+
 // One trial, step by step. If a step throws, run() still reports what was
 // observed up to then, with the reason in errors.
 class Trial {
@@ -204,15 +207,14 @@ class Trial {
 
   void record_before() {
     before_.resize(victims_->size());
-    std::set<uint64_t> unit_pages;
+    std::set<FilePage> unit_pages;
     for (const auto& u : aim_->units)
-      if (u.file_page) unit_pages.insert(*u.file_page);
+      if (u.file_page) unit_pages.insert({u.file, *u.file_page});
     for (size_t i = 0; i < victims_->size(); ++i) {
       before_[i] = pagemap_of(i, "before");
-      if (victims_->plan(i).file != "victim") continue;
       for (const auto& e : before_[i]) {
         if (!e["file_page"].is_number() || !e["pfn"].is_number()) continue;
-        uint64_t page = e["file_page"].get<uint64_t>();
+        FilePage page{victims_->plan(i).file, e["file_page"].get<uint64_t>()};
         if (unit_pages.count(page) && !pfn_pagemap_.count(page)) pfn_pagemap_[page] = e["pfn"].get<uint64_t>();
       }
     }
@@ -252,7 +254,7 @@ class Trial {
     if (!spec_.fio) return;
     std::optional<FioFile> victim;
     for (const auto& f : aim_->files.files)
-      if (f.role == "victim") victim = FioFile{f.path, f.size};
+      if (f.role == "victim" && !victim) victim = FioFile{f.path, f.size};  // the first victim file
     fio_ = std::make_unique<FioJobs>(*spec_.fio, index_, victim, stack_.mount_point(), errors_);
     fio_->wait_baseline();
     end_phase("fio_baseline");
@@ -389,7 +391,7 @@ class Trial {
       json j = u.to_json();
       j["index"] = i;
       std::optional<uint64_t> pagemap, kernel;
-      if (u.file_page && pfn_pagemap_.count(*u.file_page)) pagemap = pfn_pagemap_[*u.file_page];
+      if (u.file_page && pfn_pagemap_.count({u.file, *u.file_page})) pagemap = pfn_pagemap_[{u.file, *u.file_page}];
       if (spec_.method == "madvise") {
         if (u.file_page && madvised.count(*u.file_page)) kernel = madvised[*u.file_page];
       } else if (recovery_of(u.pfn) || (spec_.method == "hwpoison-pfn" && step_pfn(i) == u.pfn)) {
@@ -415,7 +417,7 @@ class Trial {
                {"files", aim_ ? aim_->files.to_json() : json::array()},
                {"target", aim_ ? aim_->target : json(nullptr)},
                {"window", aim_ ? json{{"file", "victim"}, {"first_page", aim_->layout.window_first},
-                                      {"pages", aim_->layout.window_pages}}
+                                      {"pages", aim_->layout.window_pages}, {"files", spec_.files}}
                                : json(nullptr)},
                {"page_size", address::kPageSize},
                {"units", units_json()},
@@ -452,7 +454,7 @@ class Trial {
   json phases_ = json::object();
   std::vector<std::string> errors_;
   std::optional<Aim> aim_;
-  std::map<uint64_t, uint64_t> pfn_pagemap_;
+  std::map<FilePage, uint64_t> pfn_pagemap_;  // what a mapper of each unit's page saw before
   std::unique_ptr<VictimGroup> victims_;
   std::optional<size_t> injector_, consumer_;
   std::optional<MappingWindow> injector_window_;

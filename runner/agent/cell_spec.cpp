@@ -117,9 +117,13 @@ void check_method_fits_target(Reader& r, const CellSpec& s) {
     r.fail("/injection/target/space", "\"file\" for madvise (it poisons through a mapping)");
   if (s.mce_mode == "ar" && !s.file_target())
     r.fail("/injection/target/space", "\"file\" for an action-required machine check (a consumer maps the page)");
-  if (s.file_target() && s.target.straddle.empty() && s.target.offset_pages + s.pages > s.file_pages)
-    r.fail("/injection", "offset_pages + pages <= file_pages (" + std::to_string(s.target.offset_pages) + " + " +
-                             std::to_string(s.pages) + " > " + std::to_string(s.file_pages) + ")");
+  if (s.files > 1 && s.file_target() &&
+      (!s.target.straddle.empty() || s.method == "madvise" || s.mce_mode == "ar" || s.pages % s.files != 0))
+    r.fail("/files", "1 victim file for a straddle, madvise or an action-required check, and files dividing pages");
+  if (s.file_target() && s.target.straddle.empty() && s.target.offset_pages + s.pages_per_file() > s.file_pages)
+    r.fail("/injection", "offset_pages + pages <= file_pages, with pages / files in each file (" +
+                             std::to_string(s.target.offset_pages) + " + " + std::to_string(s.pages_per_file()) +
+                             " > " + std::to_string(s.file_pages) + ")");
   if (s.file_target() && !s.target.straddle.empty() && s.pages + 2 > s.file_pages)
     r.fail("/injection/pages", "at most file_pages - 2 when straddling a boundary");
 }
@@ -151,6 +155,7 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
   s.ns_align = r.string(ns, "align", "/namespace", s.ns_align);
 
   s.file_pages = r.number(cell, "file_pages", "", s.file_pages, 2, 524288);
+  s.files = r.number(cell, "files", "", 1, 1, 256);
   s.sharers = static_cast<int>(r.number(cell, "sharers", "", 0, 0, 8));
   const json& v = r.object(cell, "victims", "", false);
   s.early_kill = static_cast<int>(r.number(v, "early_kill", "/victims", 2, 0, 1000));

@@ -47,6 +47,7 @@ struct CellSpec {
   std::string ns_map = "mem";
   std::string ns_align = "2M";
   uint64_t file_pages = 16;
+  uint64_t files = 1;  // victim files; a file target's pages are spread evenly over them
   int sharers = 0;  // reflink clones of the victim file, each with its own early-kill mapper
   int early_kill = 2;
   int late_kill = 1;
@@ -68,6 +69,8 @@ struct CellSpec {
   std::optional<FioSpec> fio;  // fio jobs through every trial (none when absent)
 
   bool file_target() const { return target.space == "file"; }
+  // The poisoned pages of each victim file (file targets).
+  uint64_t pages_per_file() const { return pages / files; }
   size_t disks_needed() const { return stack_type == "dm-concat" || stack_type == "dm-stripe" ? 2 : 1; }
 };
 

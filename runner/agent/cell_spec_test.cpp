@@ -71,6 +71,27 @@ TEST(CellSpec, RangeMustFitTheFile) {
   EXPECT_EQ(error_of(j), "");
 }
 
+TEST(CellSpec, RangeSpreadOverVictimFiles) {
+  json j = protocol_example();
+  EXPECT_EQ(parse_cell_spec(j, "cell.json").files, 1u);
+  j["files"] = 4;
+  j["injection"]["target"]["offset_pages"] = 14;  // one page of each file: 14 + 1 fits 16
+  CellSpec s = parse_cell_spec(j, "cell.json");
+  EXPECT_EQ(s.files, 4u);
+  EXPECT_EQ(s.pages_per_file(), 1u);
+  j["files"] = 3;
+  EXPECT_THAT(error_of(j), ::testing::HasSubstr("/files: 1 victim file for"));
+  j["files"] = 2;
+  j["injection"]["target"]["offset_pages"] = 15;
+  EXPECT_THAT(error_of(j), ::testing::HasSubstr("(15 + 2 > 16)"));
+  j["files"] = 2;
+  j["injection"]["target"]["offset_pages"] = 0;
+  j["injection"]["method"] = "madvise";
+  EXPECT_THAT(error_of(j), ::testing::HasSubstr("/files: 1 victim file for a straddle, madvise"));
+  j["files"] = 257;
+  EXPECT_THAT(error_of(j), ::testing::HasSubstr("/files"));
+}
+
 TEST(CellSpec, TargetsOtherThanFilePages) {
   json j = protocol_example();
   j["stack"] = {{"type", "dm-stripe"}, {"chunk_sectors", 128}};

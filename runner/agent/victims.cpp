@@ -265,29 +265,36 @@ std::vector<VictimPlan> plan_victims(const CellSpec& spec, const VictimLayout& l
   std::vector<VictimPlan> plans;
   auto add = [&](std::string id, Role role, std::string file, const std::filesystem::path& path, uint64_t first,
                  uint64_t pages) { plans.push_back({std::move(id), role, std::move(file), path, first, pages}); };
-  for (int i = 0; i < spec.early_kill; ++i)
-    add("early-" + std::to_string(i), Role::kEarlyKill, "victim", l.victim, l.window_first, l.window_pages);
-  for (int i = 0; i < spec.late_kill; ++i)
-    add("late-" + std::to_string(i), Role::kLateKill, "victim", l.victim, l.window_first, l.window_pages);
-  if (l.range_first) {
+  // The mappers of one victim file: early, late, and neighbours of the range.
+  auto add_mappers = [&](const std::string& prefix, const std::string& file, const std::filesystem::path& path) {
+    for (int i = 0; i < spec.early_kill; ++i)
+      add(prefix + "early-" + std::to_string(i), Role::kEarlyKill, file, path, l.window_first, l.window_pages);
+    for (int i = 0; i < spec.late_kill; ++i)
+      add(prefix + "late-" + std::to_string(i), Role::kLateKill, file, path, l.window_first, l.window_pages);
+    if (!l.range_first) return;
     uint64_t window_end = l.window_first + l.window_pages, after = *l.range_first + l.range_pages;
     for (int i = 0; i < spec.neighbour; ++i) {
-      std::string id = "neighbour-" + std::to_string(i);
+      std::string id = prefix + "neighbour-" + std::to_string(i);
       if (after < window_end) {
-        add(id, Role::kNeighbour, "victim", l.victim, after, window_end - after);
+        add(id, Role::kNeighbour, file, path, after, window_end - after);
       } else if (*l.range_first > l.window_first) {
-        add(id, Role::kNeighbour, "victim", l.victim, l.window_first, *l.range_first - l.window_first);
+        add(id, Role::kNeighbour, file, path, l.window_first, *l.range_first - l.window_first);
       } else {
         errors.push_back("no neighbour: the poisoned range covers the whole window");
         break;
       }
     }
+  };
+  add_mappers("", "victim", l.victim);
+  if (l.range_first) {
     if (spec.method == "madvise") add("injector", Role::kInjector, "victim", l.victim, *l.range_first, l.range_pages);
     if (spec.method == "mce" && spec.mce_mode == "ar") {
       add("consumer", Role::kConsumer, "victim", l.victim, *l.range_first, l.range_pages);
       plans.back().pin_cpu = kConsumerCpu;
     }
   }
+  for (size_t k = 0; k < l.more_victims.size(); ++k)
+    add_mappers("f" + std::to_string(k + 1) + "-", l.more_victims[k].first, l.more_victims[k].second);
   for (const auto& [id, path] : l.sharers)
     add(id + "-early-0", Role::kEarlyKill, id, path, l.window_first, l.window_pages);
   return plans;

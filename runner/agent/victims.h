@@ -51,6 +51,8 @@ struct VictimLayout {
   std::optional<uint64_t> range_first;  // nullopt: the poison is not aimed at the victim file
   uint64_t range_pages = 0;
   std::vector<std::pair<std::string, std::filesystem::path>> sharers;  // id, path
+  // Victim files after the first ("victim-1", ...): same window and range, own victims.
+  std::vector<std::pair<std::string, std::filesystem::path>> more_victims;  // id, path
 };
 
 // The victims of a trial (pure): early- and late-kill mappers of the
@@ -58,7 +60,9 @@ struct VictimLayout {
 // it when none are after; none when the range covers the window, with a
 // note in errors), the madvise injector over the range, and one early-kill
 // mapper of each sharer's window; for an action-required machine check, a
-// late-kill consumer over the range pinned to kConsumerCpu.
+// late-kill consumer over the range pinned to kConsumerCpu. Each further
+// victim file ("victim-K") gets its own early-kill, late-kill and neighbour
+// mappers, with ids prefixed "fK-".
 std::vector<VictimPlan> plan_victims(const CellSpec& spec, const VictimLayout& layout, std::vector<std::string>& errors);
 
 struct SignalRecord {

@@ -24,7 +24,7 @@ CellSpec spec_with(std::string method) {
 
 VictimLayout layout(uint64_t window_first, uint64_t window_pages, std::optional<uint64_t> range_first,
                     uint64_t range_pages) {
-  return {"/m/victim", window_first, window_pages, range_first, range_pages, {}};
+  return {"/m/victim", window_first, window_pages, range_first, range_pages, {}, {}};
 }
 
 TEST(Victims, PlanWithInjectorAndNeighbourAfterRange) {
@@ -76,6 +76,26 @@ TEST(Victims, WindowInsideALargeFileAndSharers) {
   EXPECT_EQ(plans[4].path, "/m/s0");
   EXPECT_EQ(plans[4].map_offset_pages, 1000u);
   EXPECT_TRUE(plans[5].early_kill());
+}
+
+TEST(Victims, EveryVictimFileGetsItsOwnMappers) {
+  std::vector<std::string> errors;
+  VictimLayout l = layout(0, 16, 4, 2);
+  l.more_victims = {{"victim-1", "/m/victim-1"}, {"victim-2", "/m/victim-2"}};
+  l.sharers = {{"sharer-0", "/m/sharer-0"}};
+  auto plans = plan_victims(spec_with("hwpoison-pfn"), l, errors);
+  ASSERT_EQ(plans.size(), 3u * 4u + 1u);
+  EXPECT_EQ(plans[4].id, "f1-early-0");
+  EXPECT_EQ(plans[4].file, "victim-1");
+  EXPECT_EQ(plans[4].path, "/m/victim-1");
+  EXPECT_EQ(plans[4].map_pages, 16u);
+  EXPECT_EQ(plans[6].id, "f1-late-0");
+  EXPECT_EQ(plans[7].id, "f1-neighbour-0");
+  EXPECT_EQ(plans[7].map_offset_pages, 6u);  // the same range in every file
+  EXPECT_EQ(plans[11].id, "f2-neighbour-0");
+  EXPECT_EQ(plans[11].file, "victim-2");
+  EXPECT_EQ(plans[12].id, "sharer-0-early-0");
+  EXPECT_TRUE(errors.empty());
 }
 
 TEST(Victims, ActionRequiredMachineCheckGetsAPinnedConsumer) {

@@ -61,6 +61,7 @@ json cell_spec(const Scenario& s, const StackSpec& stack, const FilesystemSpec& 
       {"filesystem", {{"type", fs.type}, {"mkfs_options", fs.mkfs_options}, {"mount_options", fs.mount_options}}},
       {"namespace", {{"mode", "fsdax"}, {"map", "mem"}, {"align", "2M"}}},
       {"file_pages", s.file_pages},
+      {"files", s.file_count},
       {"sharers", fs.sharers},
       {"victims",
        {{"early_kill", s.victims.early_kill}, {"late_kill", s.victims.late_kill}, {"neighbour", s.victims.neighbour}}},
@@ -84,19 +85,21 @@ namespace {
 struct SweepPoint {
   InjectionSpec injection;
   VictimCounts victims;
+  int file_count = 1;
   bool trace = true;
   std::string suffix;
   json sweep;  // {"parameter", "value"} for the CellSpec, or null
 };
 
 std::vector<SweepPoint> sweep_points(const Scenario& s, const InjectionSpec& inj) {
-  if (!s.sweep) return {{inj, s.victims, s.trace, "", nullptr}};
+  if (!s.sweep) return {{inj, s.victims, s.file_count, s.trace, "", nullptr}};
   std::vector<SweepPoint> points;
   for (int value : s.sweep->values) {
-    SweepPoint p{inj, s.victims, s.trace, fmt::format("@{}={}", s.sweep->parameter, value),
+    SweepPoint p{inj, s.victims, s.file_count, s.trace, fmt::format("@{}={}", s.sweep->parameter, value),
                  {{"parameter", s.sweep->parameter}, {"value", value}}};
     if (s.sweep->parameter == "pages") p.injection.pages = value;
     if (s.sweep->parameter == "early_kill") p.victims.early_kill = value;
+    if (s.sweep->parameter == "files") p.file_count = value;
     if (s.sweep->parameter == "trace") p.trace = value != 0;
     points.push_back(std::move(p));
   }
@@ -126,6 +129,7 @@ Plan plan_cells(const Scenario& s) {
             }
             Scenario at_point = s;
             at_point.victims = point.victims;
+            at_point.file_count = point.file_count;
             at_point.trace = point.trace;
             json spec = cell_spec(at_point, stack, fs, inj);
             if (!point.sweep.is_null()) {

@@ -25,7 +25,7 @@ TEST(Plan, SmokeScenario) {
     "stack": {"type": "raw"},
     "filesystem": {"type": "xfs", "mkfs_options": ["-m", "rmapbt=1"], "mount_options": ["dax=always"]},
     "namespace": {"mode": "fsdax", "map": "mem", "align": "2M"},
-    "file_pages": 16, "sharers": 0,
+    "file_pages": 16, "files": 1, "sharers": 0,
     "victims": {"early_kill": 2, "late_kill": 1, "neighbour": 1},
     "injection": {"method": "madvise", "target": {"space": "file", "offset_pages": 4}, "pages": 4,
                   "pacing": "per-page", "settle_ms": 1000},
@@ -135,6 +135,13 @@ TEST(Plan, SweepExpandsEachInjectionIntoASeries) {
   EXPECT_EQ(mappers.cells[5].spec["victims"]["early_kill"], 32);
   EXPECT_EQ(mappers.cells[5].spec["victims"]["late_kill"], 1);  // only the swept count changes
   EXPECT_EQ(mappers.cells[5].spec["injection"]["pages"], 4);
+  Plan files = plan_cells(load_scenario(scenario_file("sweep-files.json")));
+  ASSERT_EQ(files.cells.size(), 2u * 2u * 7u);
+  EXPECT_EQ(files.cells[3].id, "debian-6.1/raw/xfs/hwpoison-pfn@files=8");
+  EXPECT_EQ(files.cells[3].spec["files"], 8);
+  EXPECT_EQ(files.cells[3].spec["injection"]["pages"], 64);  // the range stays; it is spread over the files
+  EXPECT_EQ(files.cells[0].spec["files"], 1);
+  EXPECT_EQ(range.cells[0].spec["files"], 1);
   // Without a sweep the spec has no "sweep".
   EXPECT_FALSE(plan_cells(load_scenario(scenario_file("smoke.json"))).cells[0].spec.contains("sweep"));
 }

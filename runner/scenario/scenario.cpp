@@ -156,7 +156,11 @@ std::vector<FilesystemSpec> read_filesystems(const JsonAt& at) {
   return out;
 }
 
-int read_files(const JsonAt& at) { return static_cast<int>(ObjectReader(at, {"pages"}).integer("pages", 2, kMaxFilePages, 16)); }
+void read_files(const JsonAt& at, Scenario& s) {
+  ObjectReader o(at, {"pages", "count"});
+  s.file_pages = static_cast<int>(o.integer("pages", 2, kMaxFilePages, s.file_pages));
+  s.file_count = static_cast<int>(o.integer("count", 1, kMaxFileCount, s.file_count));
+}
 
 VictimCounts read_victims(const JsonAt& at) {
   ObjectReader o(at, {"early_kill", "late_kill", "neighbour"});
@@ -195,26 +199,50 @@ TargetSpec read_target(const JsonAt& at, int file_pages) {
   return t;
 }
 
-void check_range(const JsonAt& at, const InjectionSpec& inj, int file_pages, const VictimCounts& victims) {
+// A file range of `pages` pages is spread over `count` victim files:
+// pages / count of each, from offset_pages.
+void check_file_range(const JsonAt& at, const InjectionSpec& inj, int count, const Scenario& s) {
   const TargetSpec& t = inj.target;
-  if (t.space != "file") return;
+  if (count > 1) {
+    const char* why = !t.straddle.empty()          ? "a boundary straddle lies in one file"
+                      : inj.method == "madvise"    ? "madvise poisons through one injector's mapping of one file"
+                      : inj.mce_mode == "ar"       ? "an action-required machine check has one consumer of one file"
+                                                   : nullptr;
+    if (why) at.fail(fmt::format("expected one victim file ({} victim files: {})", count, why));
+    if (inj.pages % count != 0)
+      at.child("pages").fail(fmt::format("expected pages divisible by the {} victim files it is spread over, got {}",
+                                         count, inj.pages));
+  }
   if (!t.straddle.empty()) {
-    if (inj.pages + 2 > file_pages)
+    if (inj.pages + 2 > s.file_pages)
       at.child("pages").fail(fmt::format("expected at most files.pages - 2 ({}) pages across a boundary, got {}",
-                                         file_pages - 2, inj.pages));
+                                         s.file_pages - 2, inj.pages));
     return;
   }
-  if (t.offset_pages + inj.pages > file_pages)
-    at.child("pages").fail(fmt::format("expected offset_pages + pages <= files.pages ({}), got {} + {} = {}", file_pages,
-                                       t.offset_pages, inj.pages, t.offset_pages + inj.pages));
-  if (victims.neighbour > 0 && inj.pages == file_pages)
+  int per_file = inj.pages / count;
+  std::string spread = count > 1 ? fmt::format(" (pages / {} files)", count) : "";
+  if (t.offset_pages + per_file > s.file_pages)
+    at.child("pages").fail(fmt::format("expected offset_pages + pages{} <= files.pages ({}), got {} + {} = {}", spread,
+                                       s.file_pages, t.offset_pages, per_file, t.offset_pages + per_file));
+  if (s.victims.neighbour > 0 && per_file == s.file_pages)
     at.fail(fmt::format(
         "the range covers all {} pages of the file, but victims.neighbour ({}) needs a page outside it: "
         "shrink the range, raise files.pages or set victims.neighbour to 0",
-        file_pages, victims.neighbour));
+        s.file_pages, s.victims.neighbour));
 }
 
-InjectionSpec read_injection(const JsonAt& at, int file_pages, const VictimCounts& victims) {
+// Every victim file has its own mappers: the agent's process limit is over all of them.
+void check_victim_processes(const JsonAt& at, const Scenario& s) {
+  int per_file = s.victims.early_kill + s.victims.late_kill + s.victims.neighbour;
+  if (s.sweep && s.sweep->parameter == "early_kill") per_file += s.sweep->values.back() - s.victims.early_kill;
+  int count = file_counts(s).back();
+  if (count * per_file > kMaxVictimProcesses)
+    at.fail(fmt::format("expected at most {} victim processes per trial, got {} files x {} victims = {}",
+                        kMaxVictimProcesses, count, per_file, count * per_file));
+}
+
+InjectionSpec read_injection(const JsonAt& at, const Scenario& s) {
+  const int file_pages = s.file_pages;
   ObjectReader o(at, {"name", "method", "target", "offset_pages", "pages", "pacing", "rate_per_s", "settle_ms",
                       "mce_mode"});
   InjectionSpec inj;
@@ -234,7 +262,7 @@ InjectionSpec read_injection(const JsonAt& at, int file_pages, const VictimCount
     at.fail(inj.method == "unbind" ? "expected target space \"namespace\" for unbind (or no target)"
                                    : "expected target space \"namespace\" only with method unbind");
   bool whole_device = inj.target.space == "namespace";
-  int max_pages = inj.target.space == "file" ? file_pages : 262144;
+  int max_pages = inj.target.space == "file" ? file_pages * file_counts(s).back() : 262144;
   inj.pages = whole_device ? static_cast<int>(o.integer("pages", 1, 1, 1)) : static_cast<int>(o.integer("pages", 1, max_pages));
   inj.pacing = o.one_of("pacing", {"per-page", "burst", "rate"}, inj.pacing);
   if (inj.pacing == "rate")
@@ -248,13 +276,14 @@ InjectionSpec read_injection(const JsonAt& at, int file_pages, const VictimCount
     if (inj.mce_mode == "ar" && inj.target.space != "file")
       mode->fail("expected a file target for mce_mode \"ar\" (a consumer process maps the page)");
   }
-  check_range(at, inj, file_pages, victims);
+  if (inj.target.space == "file")
+    for (int count : file_counts(s)) check_file_range(at, inj, count, s);
   return inj;
 }
 
-std::vector<InjectionSpec> read_injections(const JsonAt& at, int file_pages, const VictimCounts& victims) {
+std::vector<InjectionSpec> read_injections(const JsonAt& at, const Scenario& s) {
   std::vector<InjectionSpec> injections;
-  for (const auto& item : read_array(at, 1, 32)) injections.push_back(read_injection(item, file_pages, victims));
+  for (const auto& item : read_array(at, 1, 32)) injections.push_back(read_injection(item, s));
   return injections;
 }
 
@@ -284,6 +313,12 @@ void check_sweepable(const JsonAt& values, const Scenario& s, size_t i, int wide
     values.fail(fmt::format("expected injections whose range can grow; injections/{} is {}", i,
                             t.space == "namespace" ? "an unbind" : "a boundary straddle"));
   if (t.space != "file") return;
+  if (s.file_count > 1)
+    for (int value : s.sweep->values)
+      if (value % s.file_count != 0)
+        values.fail(fmt::format("values divisible by files.count ({}): the range is spread over the files, got {}",
+                                s.file_count, value));
+  widest /= s.file_count;
   int needed = t.offset_pages + widest + (s.victims.neighbour > 0 && t.offset_pages == 0 ? 1 : 0);
   if (needed > s.file_pages)
     values.fail(fmt::format("values whose widest range fits the file: injections/{} at offset_pages {} with {} pages "
@@ -291,20 +326,35 @@ void check_sweepable(const JsonAt& values, const Scenario& s, size_t i, int wide
                             i, t.offset_pages, widest, needed, s.file_pages));
 }
 
-Sweep read_sweep(const JsonAt& at, const Scenario& s) {
+// The sweep's parameter and values; checked against the injections once they are read.
+Sweep read_sweep(const JsonAt& at) {
   ObjectReader o(at, {"parameter", "values"});
   Sweep sweep;
-  sweep.parameter = o.one_of("parameter", {"pages", "early_kill", "trace"});
+  sweep.parameter = o.one_of("parameter", {"pages", "early_kill", "files", "trace"});
   int min = sweep.parameter == "trace" ? 0 : 1;
-  int max = sweep.parameter == "pages" ? 262144 : sweep.parameter == "trace" ? 1 : kMaxEarlyKill;
+  int max = sweep.parameter == "pages"  ? 262144
+            : sweep.parameter == "trace" ? 1
+            : sweep.parameter == "files" ? kMaxFileCount
+                                         : kMaxEarlyKill;
   for (const auto& item : read_array(o.required("values"), 2, 32)) {
     int value = static_cast<int>(read_integer(item, min, max));
     if (!sweep.values.empty() && value <= sweep.values.back()) item.fail("expected values in ascending order");
     sweep.values.push_back(value);
   }
-  if (sweep.parameter == "pages")
-    for (size_t i = 0; i < s.injections.size(); ++i) check_sweepable(at.child("values"), s, i, sweep.values.back());
   return sweep;
+}
+
+void check_sweep(const JsonAt& at, const Scenario& s) {
+  if (s.sweep->parameter == "pages")
+    for (size_t i = 0; i < s.injections.size(); ++i) check_sweepable(at.child("values"), s, i, s.sweep->values.back());
+  if (s.sweep->parameter == "files") {
+    if (s.file_count != 1)
+      at.child("parameter").fail(fmt::format("expected files.count 1 with a files sweep (the sweep sets it), got {}", s.file_count));
+    for (size_t i = 0; i < s.injections.size(); ++i)
+      if (s.injections[i].target.space != "file")
+        at.child("values").fail(fmt::format("expected file targets for a files sweep; injections/{} aims at {}", i,
+                                            s.injections[i].target.space));
+  }
 }
 
 }  // namespace
@@ -326,10 +376,13 @@ Scenario parse_scenario(const json& document, const std::string& file_label) {
     s.filesystems = {read_filesystem(*f)};
   }
   if (auto f = top.optional("filesystems")) s.filesystems = read_filesystems(*f);
-  if (auto f = top.optional("files")) s.file_pages = read_files(*f);
+  if (auto f = top.optional("files")) read_files(*f, s);
   if (auto f = top.optional("victims")) s.victims = read_victims(*f);
-  s.injections = read_injections(top.required("injections"), s.file_pages, s.victims);
-  if (auto f = top.optional("sweep")) s.sweep = read_sweep(*f, s);
+  auto sweep = top.optional("sweep");
+  if (sweep) s.sweep = read_sweep(*sweep);  // the injections' ranges are checked at every file count it sets
+  s.injections = read_injections(top.required("injections"), s);
+  if (sweep) check_sweep(*sweep, s);
+  check_victim_processes(top.optional("victims").value_or(top.at()), s);
   if (auto f = top.optional("fio")) s.fio = read_fio(*f, s.file_pages);
   s.trials = top.integer("trials", 1, 1000, s.trials);
   s.trace = top.boolean("trace", s.trace);
@@ -361,6 +414,11 @@ json target_to_json(const TargetSpec& t) {
     j["ag"] = t.ag;
   }
   return j;
+}
+
+std::vector<int> file_counts(const Scenario& s) {
+  if (s.sweep && s.sweep->parameter == "files") return s.sweep->values;
+  return {s.file_count};
 }
 
 json scenario_to_json(const Scenario& s) {
@@ -397,7 +455,7 @@ json scenario_to_json(const Scenario& s) {
       {"topology", {{"nvdimms", nvdimms}}},
       {"stacks", stacks},
       {"filesystems", filesystems},
-      {"files", {{"pages", s.file_pages}}},
+      {"files", {{"pages", s.file_pages}, {"count", s.file_count}}},
       {"victims",
        {{"early_kill", s.victims.early_kill}, {"late_kill", s.victims.late_kill}, {"neighbour", s.victims.neighbour}}},
       {"injections", injections},

@@ -101,8 +101,9 @@ struct Timeouts {
 // A series of cells that differ in one parameter: every injection runs once
 // per value, and the report fits how latency scales with it.
 struct Sweep {
-  // "pages" (the injected range) | "early_kill" (mappers per file) | "trace"
-  // (0: off, 1: on; the same cell with and without tracing, for its overhead)
+  // "pages" (the injected range) | "early_kill" (mappers per file) | "files"
+  // (victim files the range is spread over) | "trace" (0: off, 1: on; the
+  // same cell with and without tracing, for its overhead)
   std::string parameter;
   std::vector<int> values;  // ascending
   bool operator==(const Sweep&) const = default;
@@ -117,6 +118,7 @@ struct Scenario {
   std::vector<StackSpec> stacks{StackSpec{}};
   std::vector<FilesystemSpec> filesystems{FilesystemSpec{}};
   int file_pages = 16;
+  int file_count = 1;  // victim files per trial; a file range is spread evenly over them
   VictimCounts victims;
   std::vector<InjectionSpec> injections;
   std::optional<Sweep> sweep;
@@ -138,6 +140,11 @@ inline constexpr int kMaxVictimsPerRole = 32;
 inline constexpr int kMaxEarlyKill = 1000;
 // Victim files up to 2 GiB: a 1 GiB range sweep needs a file that holds it.
 inline constexpr int kMaxFilePages = 524288;
+// Victim files per trial (files.count, the files sweep); each has its own victims.
+inline constexpr int kMaxFileCount = 256;
+// Victim processes of one trial over all its files (the agent raises its
+// descriptor limit for them).
+inline constexpr int kMaxVictimProcesses = 1100;
 // mkfs.xfs (xfsprogs 6.1) refuses file systems under 300 MB; the namespace
 // takes a few MiB more, so every file system gets at least this much.
 inline constexpr int kMinFilesystemMib = 384;
@@ -149,5 +156,8 @@ Scenario parse_scenario(const nlohmann::json& document, const std::string& file_
 nlohmann::json target_to_json(const TargetSpec& target);
 // The scenario with every default filled in; parse_scenario accepts it back.
 nlohmann::json scenario_to_json(const Scenario& scenario);
+// The victim file counts a scenario's cells use: files.count, or every value
+// of a files sweep.
+std::vector<int> file_counts(const Scenario& scenario);
 
 }  // namespace poisonlab

@@ -198,7 +198,7 @@ TEST(Scenario, SweepOverPagesOrMappers) {
   EXPECT_EQ(parse_scenario(scenario_to_json(s), "round-trip"), s);
   EXPECT_FALSE(parse_scenario(minimal(), "test.json").sweep);
 
-  expect_error(set("/sweep", J(R"({"parameter": "cpus", "values": [1, 2]})")), "/sweep/parameter", "one of pages, early_kill");
+  expect_error(set("/sweep", J(R"({"parameter": "cpus", "values": [1, 2]})")), "/sweep/parameter", "one of pages, early_kill, files");
   expect_error(set("/sweep", J(R"({"parameter": "pages", "values": [4]})")), "/sweep/values", "2..32 elements");
   expect_error(set("/sweep", J(R"({"parameter": "pages", "values": [4, 4]})")), "/sweep/values/1", "ascending");
   expect_error(set("/sweep", J(R"({"parameter": "early_kill", "values": [1, 1001]})")), "/sweep/values/1",
@@ -209,6 +209,58 @@ TEST(Scenario, SweepOverPagesOrMappers) {
   json unbind = set("/injections", J(R"([{"method": "unbind"}])"));
   unbind.push_back({{"op", "add"}, {"path", "/sweep"}, {"value", J(R"({"parameter": "pages", "values": [1, 2]})")}});
   expect_error(unbind, "/sweep/values", "injections/0 is an unbind");
+}
+
+// A range spread over several victim files: files.count, or a files sweep.
+json over_files(int pages, const char* method = "hwpoison-pfn") {
+  json doc = minimal();
+  doc["files"] = {{"pages", 16}};
+  doc["injections"] = json::array({{{"method", method}, {"offset_pages", 0}, {"pages", pages}}});
+  return doc;
+}
+
+TEST(Scenario, RangeSpreadOverVictimFiles) {
+  json doc = over_files(8);
+  doc["files"]["count"] = 4;
+  Scenario s = parse_scenario(doc, "test.json");
+  EXPECT_EQ(s.file_count, 4);
+  EXPECT_EQ(file_counts(s), (std::vector<int>{4}));
+  EXPECT_EQ(parse_scenario(scenario_to_json(s), "round-trip"), s);
+  EXPECT_EQ(parse_scenario(minimal(), "t").file_count, 1);
+
+  // 32 pages over 2 files of 16 leave no neighbour page; over 4 they do.
+  json sweep = over_files(32);
+  sweep["sweep"] = J(R"({"parameter": "files", "values": [4, 8, 16, 32]})");
+  Scenario swept = parse_scenario(sweep, "test.json");
+  EXPECT_EQ(file_counts(swept), (std::vector<int>{4, 8, 16, 32}));
+  EXPECT_EQ(parse_scenario(scenario_to_json(swept), "round-trip"), swept);
+  sweep["sweep"]["values"] = {2, 4};
+  expect_scenario_error(sweep, "/injections/0", "victims.neighbour (1) needs a page outside it");
+  sweep["sweep"]["values"] = {3, 4};
+  expect_scenario_error(sweep, "/injections/0/pages", "pages divisible by the 3 victim files it is spread over, got 32");
+  sweep["sweep"]["values"] = {1, 4};
+  expect_scenario_error(sweep, "/injections/0/pages",
+                        "expected offset_pages + pages <= files.pages (16), got 0 + 32 = 32");
+
+  json madvise = over_files(8, "madvise");
+  madvise["files"]["count"] = 2;
+  expect_scenario_error(madvise, "/injections/0", "expected one victim file (2 victim files: madvise poisons");
+  json counted = over_files(8);
+  counted["files"]["count"] = 2;
+  counted["sweep"] = J(R"({"parameter": "files", "values": [1, 2]})");
+  expect_scenario_error(counted, "/sweep/parameter", "expected files.count 1 with a files sweep");
+  json device = minimal();
+  device["injections"] = J(R"([{"method": "hwpoison-pfn", "target": {"space": "device", "sector": 0}, "pages": 4}])");
+  device["sweep"] = J(R"({"parameter": "files", "values": [1, 2]})");
+  expect_scenario_error(device, "/sweep/values", "expected file targets for a files sweep; injections/0 aims at device");
+  json crowd = over_files(8);
+  crowd["files"]["count"] = 8;
+  crowd["victims"] = {{"early_kill", 200}};
+  expect_scenario_error(crowd, "/victims", "at most 1100 victim processes per trial, got 8 files x 202 victims = 1616");
+  json pages_sweep = over_files(4);
+  pages_sweep["files"]["count"] = 2;
+  pages_sweep["sweep"] = J(R"({"parameter": "pages", "values": [2, 3]})");
+  expect_scenario_error(pages_sweep, "/sweep/values", "values divisible by files.count (2)");
 }
 
 TEST(Scenario, EnumsNamesAndKernels) {

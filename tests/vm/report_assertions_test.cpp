@@ -288,6 +288,38 @@ TEST(VmStackBoundaries, PoisonStraddlesEachStacksBoundary) {
   EXPECT_EQ(stacks, (std::set<std::string>{"raw", "dm-linear", "dm-concat", "dm-stripe"}));
 }
 
+// A range spread over victim files (scenarios/files.json, a files sweep of
+// 1 and 4): every file is made, aimed at and mapped by its own victims, and
+// each unit's page is the one the file's mappers had mapped (FIEMAP and the
+// stack's arithmetic against the kernel's pagemap).
+TEST(VmFiles, RangeSpreadOverVictimFiles) {
+  RunResult run = run_poisonlab("files.json", {}, "files");
+  ASSERT_TRUE(run.report.is_object()) << "no report written\n" << run.output;
+  ASSERT_EQ(run.report.at("cells").size(), 2u);
+  for (const auto& cell : run.report.at("cells")) {
+    SCOPED_TRACE(cell.value("id", "?"));
+    expect_judged(run.report, cell);
+    EXPECT_EQ(verdict(cell, "pfn_arithmetic"), "pass");
+    EXPECT_EQ(verdict(cell, "kernel_healthy"), "pass");
+    size_t files = cell.at("id").get<std::string>().ends_with("@files=4") ? 4 : 1;
+    const json& t = cell.at("observation").at("trials").at(0);
+    std::map<std::string, uint64_t> units_per_file;
+    for (const auto& u : t.at("units")) {
+      ++units_per_file[u.at("file").get<std::string>()];
+      EXPECT_EQ(u.at("pfn_pagemap"), u.at("pfn_computed")) << u.dump();
+    }
+    EXPECT_EQ(units_per_file.size(), files) << t.at("units").dump();
+    for (const auto& [file, units] : units_per_file) EXPECT_EQ(units, 4 / files) << file;
+    std::map<std::string, int> mappers_per_file;
+    for (const auto& v : t.at("victims")) ++mappers_per_file[v.at("file").get<std::string>()];
+    EXPECT_EQ(mappers_per_file.size(), files);
+    for (const auto& [file, n] : mappers_per_file) EXPECT_EQ(n, 4) << file;  // 2 early, 1 late, 1 neighbour
+    EXPECT_EQ(total_notify_events(cell), 4);
+  }
+  ASSERT_EQ(run.report.at("series").size(), 1u);
+  EXPECT_EQ(run.report.at("series").at(0).at("parameter"), "files");
+}
+
 // perf in the guest (scenarios/perf.json): perf stat's counts agree with the
 // units injected and with the ftrace session's own events over the same
 // window, and perf record's folded stacks reach memory_failure.
