@@ -1,6 +1,9 @@
 #pragma once
-// The kernel release string inside an x86 bzImage (setup header
-// kernel_version field), for custom images.
+// x86 bzImage parsing: the kernel release string (setup header
+// kernel_version field), for custom images, and the compressed kernel ELF
+// inside, so QEMU can boot it through its PVH entry point without running
+// the decompressor in the emulated CPU.
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -11,5 +14,30 @@ namespace poisonlab {
 // version string.
 std::optional<std::string> bzimage_release(const std::string& image_bytes);
 std::optional<std::string> bzimage_release_of_file(const std::filesystem::path& image);
+
+// The compressed vmlinux of a bzImage (setup header payload_offset and
+// payload_length, boot protocol 2.08+).
+struct BzimagePayload {
+  std::string format;          // "zstd", "xz" or "gzip" (from the magic bytes); "" if unknown
+  std::string data;            // the compressed stream, without the appended size
+  std::optional<uint32_t> uncompressed_size;  // the little-endian size the kernel build appends (not for gzip)
+};
+std::optional<BzimagePayload> bzimage_payload(const std::string& image_bytes);
+
+// Whether an ELF64 image carries a XEN_ELFNOTE_PHYS32_ENTRY note (Linux
+// with CONFIG_PVH): QEMU's -kernel then boots it directly (pvh.bin).
+bool elf_has_pvh_entry(const std::string& elf_bytes);
+
+// The file QEMU boots instead of IMAGE when it exists: IMAGE's uncompressed
+// kernel ELF, written by write_pvh_image. The target (runner/target/qemu)
+// looks for the same name.
+std::filesystem::path pvh_image_path(const std::filesystem::path& image);
+
+// Decompresses IMAGE's payload with the host's zstd/xz/gzip and writes it
+// atomically to pvh_image_path(IMAGE) if it is an ELF with a PVH entry.
+// Returns the path, or nullopt with the reason in why (not a bzImage, an
+// unknown compression, no PVH note, a size mismatch): the caller then
+// boots the bzImage as before.
+std::optional<std::filesystem::path> write_pvh_image(const std::filesystem::path& image, std::string& why);
 
 }  // namespace poisonlab

@@ -31,13 +31,7 @@ constexpr std::string_view kUnmapRet = "unmap_mapping_range_ret";
 constexpr std::string_view kGenericKill = "mf_generic_kill_procs";
 constexpr std::string_view kSignalGenerate = "signal_generate";
 
-struct Event {
-  uint64_t time_ns = 0;
-  int64_t pid = 0;
-  std::string comm;
-  std::string name;
-  json args;
-};
+using Event = TraceRecord;
 
 // When each step of one memory failure happened (trace clock ns).
 struct Timeline {
@@ -72,36 +66,15 @@ struct Group {
   }
 };
 
-[[noreturn]] void bad_event(const std::string& pointer, const std::string& expected) {
-  throw InputError("observation", pointer, expected);
-}
-
-// Probe/event names may carry a "group/" prefix.
+// Probe names may carry a "group/" prefix.
 std::string base_name(const std::string& name) {
   size_t slash = name.rfind('/');
   return slash == std::string::npos ? name : name.substr(slash + 1);
 }
 
-Event parse_event(const json& e, const std::string& pointer) {
-  if (!e.is_object()) bad_event(pointer, "expected a trace event object");
-  if (!e.contains("event") || !e["event"].is_string()) bad_event(pointer + "/event", "expected a string");
-  if (!e.contains("time_ns") || !e["time_ns"].is_number_integer() || e["time_ns"].get<int64_t>() < 0)
-    bad_event(pointer + "/time_ns", "expected a non-negative integer");
-  if (!e.contains("pid") || !e["pid"].is_number_integer()) bad_event(pointer + "/pid", "expected an integer");
-  Event event;
-  event.time_ns = e["time_ns"].get<uint64_t>();
-  event.pid = e["pid"].get<int64_t>();
-  event.comm = e.value("comm", "");
-  event.name = base_name(e["event"].get<std::string>());
-  event.args = e.value("args", json::object());
-  if (!event.args.is_object()) bad_event(pointer + "/args", "expected an object of strings");
-  return event;
-}
-
 std::optional<std::string> arg(const Event& e, const char* key) {
-  auto it = e.args.find(key);
-  if (it == e.args.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
+  auto value = e.arg(key);
+  return value ? std::optional(std::string(*value)) : std::nullopt;
 }
 
 std::optional<uint64_t> hex_arg(const Event& e, const char* key) {
@@ -133,47 +106,49 @@ std::optional<int64_t> return_value(const Event& e) {
   }
 }
 
-std::vector<Event> events_in_time_order(const json& trace_events) {
-  std::vector<Event> events;
-  if (trace_events.is_null()) return events;
-  if (!trace_events.is_array()) bad_event("/trace_events", "expected an array of trace events");
-  for (size_t i = 0; i < trace_events.size(); ++i)
-    events.push_back(parse_event(trace_events[i], "/trace_events/" + std::to_string(i)));
-  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.time_ns < b.time_ns; });
+// Stable: events of one timestamp keep their trace order.
+std::vector<const Event*> events_in_time_order(const std::vector<TraceRecord>& trace_events) {
+  std::vector<const Event*> events;
+  events.reserve(trace_events.size());
+  for (const TraceRecord& e : trace_events) events.push_back(&e);
+  std::stable_sort(events.begin(), events.end(), [](const Event* a, const Event* b) { return a->time_ns < b->time_ns; });
   return events;
 }
 
 void record_time(Timeline& t, const Event& e) {
-  if (e.name == kDaxHolder || e.name == kXfsNotify || e.name == kGenericKill) set_first(t.notify, e.time_ns);
-  if (e.name == kKillProcs || e.name == kGenericKill) set_first(t.kill_procs, e.time_ns);
-  if (e.name == kUnmap) set_first(t.unmap_start, e.time_ns);
-  if (e.name == kUnmapRet) t.unmap_done = e.time_ns;  // the last unmap's return
-  if (e.name == kSignalGenerate) set_first(t.first_signal, e.time_ns), t.last_signal = e.time_ns;
-  if (e.name == kMemoryFailureRet) t.memory_failure_return = e.time_ns;
+  std::string_view name = e.name();
+  if (name == kDaxHolder || name == kXfsNotify || name == kGenericKill) set_first(t.notify, e.time_ns);
+  if (name == kKillProcs || name == kGenericKill) set_first(t.kill_procs, e.time_ns);
+  if (name == kUnmap) set_first(t.unmap_start, e.time_ns);
+  if (name == kUnmapRet) t.unmap_done = e.time_ns;  // the last unmap's return
+  if (name == kSignalGenerate) set_first(t.first_signal, e.time_ns), t.last_signal = e.time_ns;
+  if (name == kMemoryFailureRet) t.memory_failure_return = e.time_ns;
 }
 
 void add_to_group(Group& g, const Event& e) {
-  if (!g.saw(e.name)) g.functions_seen.push_back(e.name);
+  std::string_view name = e.name();
+  if (!g.saw(name)) g.functions_seen.emplace_back(name);
   g.last_ns = std::max(g.last_ns, e.time_ns);
   ++g.event_count;
-  if (e.name == kDaxHolderRet) g.dax_holder_ret = return_value(e);
-  if (e.name == kXfsNotifyRet) g.xfs_notify_ret = return_value(e);
-  if (e.name == kMemoryFailureRet) g.memory_failure_ret = return_value(e);
-  if (e.name == kSignalGenerate) ++g.signals_generated;
+  if (name == kDaxHolderRet) g.dax_holder_ret = return_value(e);
+  if (name == kXfsNotifyRet) g.xfs_notify_ret = return_value(e);
+  if (name == kMemoryFailureRet) g.memory_failure_ret = return_value(e);
+  if (name == kSignalGenerate) ++g.signals_generated;
   record_time(g.timeline, e);
 }
 
-std::vector<Group> group_events(const std::vector<Event>& events) {
+std::vector<Group> group_events(const std::vector<const Event*>& events) {
   std::vector<Group> groups;
   std::map<int64_t, size_t> open_group_of_pid;
-  for (const Event& e : events) {
+  for (const Event* event : events) {
+    const Event& e = *event;
     auto open = open_group_of_pid.find(e.pid);
-    if (e.name == kMemoryFailure) {
+    if (e.name() == kMemoryFailure) {
       Group g;
       g.pfn = hex_arg(e, "pfn");
       g.flags = arg(e, "flags");
       g.pid = e.pid;
-      g.comm = e.comm;
+      g.comm = std::string(e.comm);
       g.start_ns = g.last_ns = e.time_ns;
       add_to_group(g, e);
       groups.push_back(std::move(g));
@@ -182,7 +157,7 @@ std::vector<Group> group_events(const std::vector<Event>& events) {
     }
     if (open == open_group_of_pid.end()) continue;  // not inside a memory failure
     add_to_group(groups[open->second], e);
-    if (e.name == kMemoryFailureRet) open_group_of_pid.erase(open);
+    if (e.name() == kMemoryFailureRet) open_group_of_pid.erase(open);
   }
   return groups;
 }
@@ -283,7 +258,7 @@ json unavailable_probes(const std::set<std::string>& probes_ok) {
 
 }  // namespace
 
-json classify_notify_path(const json& trace_events, const json& probes, const json& mf_flags) {
+json classify_notify_path(const std::vector<TraceRecord>& trace_events, const json& probes, const json& mf_flags) {
   std::set<std::string> probes_ok = working_probes(probes);
   json per_event = json::array();
   json summary = json::object();
@@ -293,7 +268,11 @@ json classify_notify_path(const json& trace_events, const json& probes, const js
     std::string key(c.path);
     summary[key] = summary.value(key, 0) + 1;
   }
-  return {{"per_event", per_event}, {"summary", summary}, {"unavailable_probes", unavailable_probes(probes_ok)}};
+  return {{"per_event", std::move(per_event)}, {"summary", summary}, {"unavailable_probes", unavailable_probes(probes_ok)}};
+}
+
+json classify_notify_path(const json& trace_events, const json& probes, const json& mf_flags) {
+  return classify_notify_path(trace_records_from_json(trace_events, "/trace_events"), probes, mf_flags);
 }
 
 }  // namespace poisonlab

@@ -21,6 +21,9 @@
 //   unknown           a probe needed to tell was not available
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <vector>
+
+#include "observe/trace_parse.h"
 
 namespace poisonlab {
 
@@ -51,6 +54,9 @@ inline constexpr int kEopnotsupp = -95;
 // flag_names and unknown_flag_bits are null when flags or the enum are.
 // Throws InputError (file "observation") for events of the wrong shape.
 nlohmann::json classify_notify_path(const nlohmann::json& trace_events, const nlohmann::json& probes,
+                                    const nlohmann::json& mf_flags = nullptr);
+// The same on events already checked and compacted (observation_model.h).
+nlohmann::json classify_notify_path(const std::vector<TraceRecord>& trace_events, const nlohmann::json& probes,
                                     const nlohmann::json& mf_flags = nullptr);
 
 }  // namespace poisonlab

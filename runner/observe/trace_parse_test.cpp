@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error.h"
+
 namespace poisonlab {
 namespace {
 
@@ -118,7 +120,67 @@ TEST(TraceParse, JsonRoundTrip) {
   nlohmann::json j = *e;
   EXPECT_EQ(j["args"]["code"], "5");
   EXPECT_EQ(j["time_ns"], 1500000000u);
-  EXPECT_EQ(j.get<TraceEvent>(), *e);
+  // Everything but `text`, which is not stored (it repeats where and args).
+  TraceEvent stored = *e;
+  stored.text.clear();
+  EXPECT_EQ(j.get<TraceEvent>(), stored);
+}
+
+TEST(TraceParse, StoredEventsLeaveOutTheRepeatedText) {
+  auto e = parse_trace_line(
+      "  poisonlab-agen-123     [001] d..1.    12.345678: memory_failure: (memory_failure+0x0/0x340) "
+      "pfn=0x10027b flags=0x1");
+  ASSERT_TRUE(e.has_value());
+  nlohmann::json j = *e;
+  EXPECT_FALSE(j.contains("text"));
+  EXPECT_EQ(j["where"], "(memory_failure+0x0/0x340)");
+  EXPECT_EQ(j["args"]["pfn"], "0x10027b");
+  // Old reports have it: still read.
+  j["text"] = "(memory_failure+0x0/0x340) pfn=0x10027b flags=0x1";
+  TraceEvent back = j.get<TraceEvent>();
+  EXPECT_EQ(back.text, j["text"]);
+  EXPECT_EQ(back.args, e->args);
+}
+
+TEST(TraceParse, TraceRecordKeepsWhatIsJudged) {
+  nlohmann::json j = {{"time_ns", 12345678000u}, {"cpu", 1}, {"pid", 123}, {"comm", "pl-victim"},
+                      {"event", "poisonlab/signal_generate"},
+                      {"args", {{"sig", "7"}, {"pid", "601"}, {"comm", "pl victim x"}, {"n", 5}}},
+                      {"where", ""}, {"text", "sig=7 ..."}};
+  TraceRecord r = trace_record_from_json(j, "/trials/0/trace_events/3");
+  EXPECT_EQ(r.time_ns, 12345678000u);
+  EXPECT_EQ(r.pid, 123);
+  EXPECT_EQ(r.cpu, 1);
+  EXPECT_EQ(r.comm, "pl-victim");
+  EXPECT_EQ(r.event, "poisonlab/signal_generate");
+  EXPECT_EQ(r.name(), "signal_generate");
+  EXPECT_EQ(r.arg("pid"), "601");
+  EXPECT_EQ(r.arg("comm"), "pl victim x");
+  EXPECT_FALSE(r.arg("n").has_value());  // only string arguments are kept
+  EXPECT_FALSE(r.arg("missing").has_value());
+  EXPECT_EQ(r.args_json(), nlohmann::json({{"sig", "7"}, {"pid", "601"}, {"comm", "pl victim x"}}));
+  // Names are interned: one copy however many events carry them.
+  EXPECT_EQ(trace_record_from_json(j, "").event.data(), r.event.data());
+
+  auto error_of = [](nlohmann::json bad) {
+    try {
+      trace_record_from_json(bad, "/trials/0/trace_events/3");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  nlohmann::json no_pid = j;
+  no_pid.erase("pid");
+  EXPECT_NE(error_of(no_pid).find("/trials/0/trace_events/3/pid"), std::string::npos);
+  nlohmann::json bad_args = j;
+  bad_args["args"] = "x";
+  EXPECT_NE(error_of(bad_args).find("/trials/0/trace_events/3/args"), std::string::npos);
+  nlohmann::json negative = j;
+  negative["time_ns"] = -1;
+  EXPECT_NE(error_of(negative).find("/time_ns"), std::string::npos);
+  EXPECT_TRUE(trace_records_from_json(nullptr, "/x").empty());
+  EXPECT_THROW(trace_records_from_json(nlohmann::json::object(), "/x"), InputError);
 }
 
 }  // namespace

@@ -14,21 +14,11 @@ using nlohmann::json;
 constexpr std::string_view kSpaceMetadata = "metadata";
 constexpr std::string_view kSpaceNamespace = "namespace";
 
-bool is_event(const json& e, std::string_view name) {
-  if (!e.is_object() || !e.contains("event") || !e["event"].is_string()) return false;
-  const std::string& event = e["event"].get_ref<const std::string&>();
-  size_t slash = event.rfind('/');
-  return std::string_view(event).substr(slash == std::string::npos ? 0 : slash + 1) == name;
-}
-
 json shutdown_events(const TrialRecord& t) {
   json out = json::array();
-  if (!t.trace_events.is_array()) return out;
-  for (const json& e : t.trace_events)
-    if (is_event(e, "xfs_force_shutdown"))
-      out.push_back({{"trial", t.index},
-                     {"time_ns", e.value("time_ns", json(nullptr))},
-                     {"args", e.value("args", json::object())}});
+  for (const TraceRecord& e : t.trace_events)
+    if (e.name() == "xfs_force_shutdown")
+      out.push_back({{"trial", t.index}, {"time_ns", e.time_ns}, {"args", e.args_json()}});
   return out;
 }
 

@@ -211,7 +211,8 @@ TrialRecord parse_trial(const Node& n, size_t position) {
   }
   t.soft_offline = parse_soft_offline(n);
   t.kernel_log = n.strings("kernel_log");
-  if (n.has("trace_events")) t.trace_events = n.raw("trace_events");
+  // Checked and compacted: a large range has hundreds of thousands of events.
+  if (n.has("trace_events")) t.trace_events = trace_records_from_json(n.raw("trace_events"), n.pointer() + "/trace_events");
   t.errors = n.strings("errors");
   return t;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "address/extents.h"
+#include "observe/trace_parse.h"
 
 namespace poisonlab::oracles {
 
@@ -179,7 +180,7 @@ struct TrialRecord {
   std::optional<FsWriteProbe> fs_write_probe;
   std::optional<SoftOfflineRecord> soft_offline;
   std::vector<std::string> kernel_log;
-  nlohmann::json trace_events = nlohmann::json::array();
+  std::vector<TraceRecord> trace_events;  // as stored, checked (trace_parse.h)
   std::vector<std::string> errors;
 
   // target.space ("file", "metadata", "namespace", ...), "" when unknown.

@@ -29,16 +29,12 @@ bool signalled_for(const VictimRecord& v, uint64_t page) {
 
 json opt_pfn(const PagemapEntry* e) { return e && e->pfn ? json(fmt::format("{:#x}", *e->pfn)) : json(nullptr); }
 
-std::string event_name(const json& e) {
-  std::string name = e.value("event", "");
-  size_t slash = name.rfind('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
-}
+std::string event_name(const TraceRecord& e) { return std::string(e.name()); }
 
-std::optional<uint64_t> number_arg(const json& e, const char* key) {
-  const json& args = e.value("args", json::object());
-  if (!args.is_object() || !args.contains(key) || !args[key].is_string()) return std::nullopt;
-  return parse_trace_number(args[key].get<std::string>());
+std::optional<uint64_t> number_arg(const TraceRecord& e, const char* key) {
+  auto value = e.arg(key);
+  if (!value) return std::nullopt;
+  return parse_trace_number(std::string(*value));
 }
 
 // pre-remove set, not set, or null when the enum cannot tell.
@@ -62,8 +58,7 @@ struct UnbindTrial {
 
 json whole_device_notifications(const TrialRecord& t, const json& mf_flags, UnbindTrial& out) {
   json notes = json::array();
-  if (!t.trace_events.is_array()) return notes;
-  for (const json& e : t.trace_events) {
+  for (const TraceRecord& e : t.trace_events) {
     std::string name = event_name(e);
     if (name != "dax_holder_notify_failure" && name != "xfs_dax_notify_failure") continue;
     if (number_arg(e, "off") != 0u || number_arg(e, "len") != kWholeDeviceLength) continue;
@@ -73,7 +68,7 @@ json whole_device_notifications(const TrialRecord& t, const json& mf_flags, Unbi
     if (!pre.is_null())
       out.pre_remove = out.pre_remove.is_null() ? pre : json(out.pre_remove.get<bool>() || pre.get<bool>());
     notes.push_back({{"event", name},
-                     {"time_ns", e.value("time_ns", json(nullptr))},
+                     {"time_ns", e.time_ns},
                      {"flags", flags ? flags_json(*flags, mf_flags) : json(nullptr)},
                      {"pre_remove", pre}});
   }
@@ -82,10 +77,8 @@ json whole_device_notifications(const TrialRecord& t, const json& mf_flags, Unbi
 
 json trace_args_of(const TrialRecord& t, std::string_view name) {
   json out = json::array();
-  if (!t.trace_events.is_array()) return out;
-  for (const json& e : t.trace_events)
-    if (event_name(e) == name)
-      out.push_back({{"time_ns", e.value("time_ns", json(nullptr))}, {"args", e.value("args", json())}});
+  for (const TraceRecord& e : t.trace_events)
+    if (e.name() == name) out.push_back({{"time_ns", e.time_ns}, {"args", e.args_json()}});
   return out;
 }
 

@@ -28,15 +28,15 @@ bool matches(const ExpectedSignal& e, const SignalRecord& s) {
 
 std::map<int64_t, std::vector<GeneratedSignal>> generated_signals_by_pid(const TrialRecord& t) {
   std::map<int64_t, std::vector<GeneratedSignal>> by_pid;
-  for (const nlohmann::json& e : t.trace_events) {
-    if (!e.is_object() || e.value("event", "") != "signal_generate" || !e.contains("args")) continue;
-    const nlohmann::json& args = e["args"];
-    if (!args.is_object() || !args.contains("pid") || !args["pid"].is_string() || !e["time_ns"].is_number()) continue;
+  for (const TraceRecord& e : t.trace_events) {
+    if (e.name() != "signal_generate") continue;
+    auto pid = e.arg("pid");
+    if (!pid || pid->empty()) continue;
+    std::string text(*pid);
     char* end = nullptr;
-    const std::string& pid = args["pid"].get_ref<const std::string&>();
-    long long target = std::strtoll(pid.c_str(), &end, 10);
-    if (pid.empty() || *end != '\0') continue;
-    by_pid[target].push_back({e["time_ns"].get<uint64_t>(), args.value("res", "")});
+    long long target = std::strtoll(text.c_str(), &end, 10);
+    if (*end != '\0') continue;
+    by_pid[target].push_back({e.time_ns, std::string(e.arg("res").value_or(""))});
   }
   for (auto& [pid, signals] : by_pid)
     std::stable_sort(signals.begin(), signals.end(),

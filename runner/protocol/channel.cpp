@@ -33,15 +33,25 @@ void JsonLineChannel::send(const nlohmann::json& message) {
 }
 
 std::optional<nlohmann::json> JsonLineChannel::pop_line() {
-  size_t nl;
-  while ((nl = buffer_.find('\n')) != std::string::npos) {
-    std::string line = buffer_.substr(0, nl);
-    buffer_.erase(0, nl + 1);
-    if (line.empty() || line[0] != '{') continue;
-    auto parsed = nlohmann::json::parse(line, nullptr, false);
-    if (!parsed.is_discarded()) return parsed;
+  // Lines are parsed where they lie in the buffer, never copied out: a
+  // cell-result line can be hundreds of MB (a large range's observation).
+  size_t start = 0, nl;
+  std::optional<nlohmann::json> message;
+  while (!message && (nl = buffer_.find('\n', start)) != std::string::npos) {
+    const char* line = buffer_.data() + start;
+    size_t length = nl - start;
+    start = nl + 1;
+    if (length == 0 || line[0] != '{') continue;
+    auto parsed = nlohmann::json::parse(line, line + length, nullptr, false);
+    if (!parsed.is_discarded()) message = std::move(parsed);
   }
-  return std::nullopt;
+  buffer_.erase(0, start);
+  // A large line leaves a large buffer behind: give it back.
+  if (buffer_.capacity() > kKeptBufferBytes && buffer_.size() < kKeptBufferBytes / 2) {
+    std::string rest(buffer_);
+    buffer_.swap(rest);
+  }
+  return message;
 }
 
 std::optional<nlohmann::json> JsonLineChannel::receive(std::chrono::milliseconds timeout) {
@@ -68,6 +78,9 @@ std::optional<nlohmann::json> JsonLineChannel::receive(std::chrono::milliseconds
       continue;
     }
     buffer_.append(buf, static_cast<size_t>(n));
+    // Only a chunk with a newline can complete a line: a long line is not
+    // searched again for every chunk of it.
+    if (!std::memchr(buf, '\n', static_cast<size_t>(n))) continue;
     if (auto m = pop_line()) return m;
   }
 }

@@ -24,6 +24,8 @@ class JsonLineChannel {
   int fd() const { return fd_.get(); }
 
  private:
+  // The buffer's capacity kept between messages; a larger one is released.
+  static constexpr size_t kKeptBufferBytes = 1u << 20;
   std::optional<nlohmann::json> pop_line();
   UniqueFd fd_;
   std::string buffer_;

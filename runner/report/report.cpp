@@ -1,5 +1,11 @@
 #include "report/report.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <map>
 
 #include <stdexcept>
@@ -8,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/fs_util.h"
+#include "common/unique_fd.h"
 #include "report/fio_summary.h"
 #include "report/json_access.h"
 #include "report/matrix.h"
@@ -26,6 +33,37 @@ std::string dump_report_json(const json& value) {
   return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+// The same text streamed to a file, written atomically like
+// write_file_atomic (temporary file, fsync, rename) but never held as one
+// string: a large range's cell is hundreds of MB of JSON. Returns its bytes.
+size_t write_json_file_atomic(const std::filesystem::path& path, const json& value) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp." + std::to_string(getpid());
+  size_t bytes = 0;
+  try {
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) throw UserError("cannot write " + tmp.string());
+      std::vector<char> buffer(1 << 20);
+      out.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      nlohmann::detail::serializer<json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
+                                                    json::error_handler_t::replace);
+      serializer.dump(value, true, false, 2);
+      out << "\n";
+      out.flush();
+      if (!out) throw UserError("cannot write " + tmp.string());
+      bytes = static_cast<size_t>(out.tellp());
+    }
+    UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd || ::fsync(fd.get()) != 0) throw UserError("cannot write " + tmp.string() + ": " + strerror(errno));
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  std::filesystem::rename(tmp, path);
+  return bytes;
+}
+
 // Each trial's wall time in the guest (end_ns - start_ns): what a trial
 // costs, kept in report.json even when the observation moves to its file.
 json trial_wall_ns(const json& observation) {
@@ -37,6 +75,27 @@ json trial_wall_ns(const json& observation) {
                       : json(nullptr));
   }
   return out;
+}
+
+// A cell too large to keep inline keeps in report.json what the summary,
+// the matrix and the series read; the per-memory-failure notify list and
+// the oracles' evidence (both an entry a poisoned page) stay in its cell
+// file only.
+void compact_large_cell(json& cell, const std::string& cell_file) {
+  auto oracles = cell.find("oracles");
+  if (oracles != cell.end() && oracles->is_array())
+    for (json& oracle : *oracles)
+      if (oracle.is_object() && oracle.contains("evidence") && !oracle["evidence"].is_null())
+        oracle["evidence"] = {{"in_file", cell_file}};
+  auto notify = cell.find("notify_path");
+  if (notify == cell.end() || !notify->is_object()) return;
+  auto per_trial = notify->find("per_trial");
+  if (per_trial == notify->end() || !per_trial->is_array()) return;
+  for (json& trial : *per_trial) {
+    auto per_event = trial.find("per_event");
+    if (per_event == trial.end() || !per_event->is_array()) continue;
+    *per_event = {{"in_file", cell_file}, {"count", per_event->size()}};
+  }
 }
 
 void require_object(const json& value, const char* what) {
@@ -76,11 +135,12 @@ void RunReport::add_cell(nlohmann::json judged_cell) {
   std::string cell_file = fmt::format("{}.cells/{:04}.json", path_.stem().string(), report_["cells"].size());
   cell["cell_file"] = cell_file;
   cell["trial_wall_ns"] = trial_wall_ns(member_or_null(cell, "observation"));
-  std::string record = dump_report_json(cell);
   std::filesystem::create_directories((path_.parent_path() / cell_file).parent_path());
-  write_file_atomic(path_.parent_path() / cell_file, record);
-  if (record.size() > inline_cell_bytes_ && cell.contains("observation"))
-    cell["observation"] = {{"in_file", cell_file}, {"bytes", record.size()}};
+  size_t record_bytes = write_json_file_atomic(path_.parent_path() / cell_file, cell);
+  if (record_bytes > inline_cell_bytes_) {
+    if (cell.contains("observation")) cell["observation"] = {{"in_file", cell_file}, {"bytes", record_bytes}};
+    compact_large_cell(cell, cell_file);
+  }
   report_["cells"].push_back(std::move(cell));
   report_["summary"] = count_verdicts(report_["cells"]);
   report_["correctness_matrix"] = correctness_matrix(report_["cells"]);

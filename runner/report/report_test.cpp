@@ -71,6 +71,33 @@ TEST_F(ReportTest, EachCellIsWrittenWholeToItsFileAndALargeOneOnlyThere) {
   EXPECT_THROW(with_observation(j["cells"][1], dir_), InputError);
 }
 
+TEST_F(ReportTest, ALargeCellKeepsItsNotifyListOnlyInItsFile) {
+  RunReport report(path(), json::object(), /*inline_cell_bytes=*/2000);
+  json large = judged("k/raw/large", "pass", {"pass"}, {1000000});
+  json per_event = json::array();
+  for (int i = 0; i < 40; ++i) per_event.push_back({{"pfn", 4096 + i}, {"class", "holder"}, {"reason", "r"}});
+  large["notify_path"] = {{"summary", {{"holder", 40}}},
+                          {"per_trial", {{{"trial", 0}, {"per_event", per_event}, {"summary", {{"holder", 40}}}}}},
+                          {"trace_enabled", true}};
+  large["observation"] = {{"kernel_log", {std::string("bad utf-8 \xff here")}}, {"trials", json::array()}};
+  large["oracles"][0]["evidence"] = {{"units", json::array({1, 2, 3})}};
+  report.add_cell(large);
+  json j = on_disk();
+  EXPECT_EQ(j["cells"][0]["oracles"][0]["evidence"], json({{"in_file", "report.cells/0000.json"}}));
+  EXPECT_EQ(j["cells"][0]["oracles"][0]["verdict"], "pass");
+  const json& stored = j["cells"][0]["notify_path"];
+  EXPECT_EQ(stored["summary"], large["notify_path"]["summary"]);
+  EXPECT_EQ(stored["per_trial"][0]["per_event"],
+            json({{"in_file", "report.cells/0000.json"}, {"count", 40}}));
+  EXPECT_EQ(stored["per_trial"][0]["summary"], large["notify_path"]["per_trial"][0]["summary"]);
+  // The streamed cell file holds it whole, invalid UTF-8 replaced as in report.json.
+  json back = with_observation(j["cells"][0], dir_);
+  EXPECT_EQ(back["notify_path"]["per_trial"][0]["per_event"], per_event);
+  EXPECT_EQ(back["oracles"][0]["evidence"]["units"], json::array({1, 2, 3}));
+  EXPECT_EQ(back["observation"]["kernel_log"][0], "bad utf-8 \ufffd here");
+  EXPECT_EQ(j["cells"][0]["observation"]["bytes"].get<size_t>(), fs::file_size(dir_ / "report.cells/0000.json"));
+}
+
 TEST_F(ReportTest, EveryChangeIsOnDiskAtOnce) {
   RunReport report(path(), json::object());
   report.add_kernel({{"name", "debian-6.12"}, {"boot", {{"to_hello_s", 9.5}}}});

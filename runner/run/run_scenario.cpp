@@ -101,10 +101,12 @@ json boot_phases(const json& hello, double host_start_to_hello_s) {
 
 std::string describe_cell_line(const json& judged) {
   int pass = 0, total = 0;
-  for (const auto& o : judged.value("oracles", json::array())) {
-    ++total;
-    pass += o.value("verdict", "") == "pass";
-  }
+  auto oracles = judged.find("oracles");
+  if (oracles != judged.end() && oracles->is_array())
+    for (const auto& o : *oracles) {
+      ++total;
+      pass += o.value("verdict", "") == "pass";
+    }
   return fmt::format("cell {}: {} ({}/{} oracles pass)", judged.value("id", "?"),
                      judged.value("verdict", "?"), pass, total);
 }
@@ -180,9 +182,11 @@ json run_cell(const RunContext& ctx, Target& target, const Cell& cell, json& par
 // The agent says when a cell left the VM unfit for the next one (a wedged
 // device, media errors that outlive the namespace).
 std::optional<std::string> vm_unusable_after(const json& judged) {
-  const json& obs = judged.value("observation", json());
-  if (obs.is_object() && obs.contains("vm_unusable") && obs["vm_unusable"].is_string())
-    return obs["vm_unusable"].get<std::string>();
+  // Looked up in place: json::value() would copy the whole observation.
+  auto obs = judged.find("observation");
+  if (obs == judged.end() || !obs->is_object()) return std::nullopt;
+  auto why = obs->find("vm_unusable");
+  if (why != obs->end() && why->is_string()) return why->get<std::string>();
   return std::nullopt;
 }
 
@@ -288,9 +292,13 @@ void run_kernel(const RunContext& ctx, const std::string& kernel, const std::vec
         partial = json::object();
         json judged = run_cell(ctx, *boot.target, cells[next], partial);
         judged["serial_log"] = boot.serial.string();
-        ctx.report.add_cell(judged);
-        ctx.log << describe_cell_line(judged) << "\n";
-        if (auto why = vm_unusable_after(judged); why && next + 1 < cells.size()) {
+        // Read what is needed before the cell is handed over (moved, not
+        // copied: a large range's observation is hundreds of MB as JSON).
+        std::string line = describe_cell_line(judged);
+        auto unusable = vm_unusable_after(judged);
+        ctx.report.add_cell(std::move(judged));
+        ctx.log << line << "\n";
+        if (auto why = unusable; why && next + 1 < cells.size()) {
           ctx.log << fmt::format("a new VM for the next cells: {}\n", *why);
           boot.record["ended_by"] = "vm-unusable: " + *why;
           ++next;

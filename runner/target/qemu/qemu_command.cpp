@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/process.h"
 
 namespace poisonlab {
 namespace fs = std::filesystem;
@@ -60,10 +61,70 @@ uint64_t max_memory_mib(const VmConfig& config) {
 }
 
 std::string kernel_cmdline(const VmConfig& config) {
-  std::string cmdline = fmt::format("console=ttyS0 quiet panic=-1 poisonlab.agent={} poisonlab.port={}",
-                                    config.agent_path.filename().string(), kAgentPortName);
+  std::string cmdline = "console=ttyS0 quiet panic=-1";
+  // Boot on one CPU; guest_init.sh onlines the others after the modules.
+  if (config.boot.late_secondary_cpus && config.cpus > 1) cmdline += " maxcpus=1";
+  cmdline += fmt::format(" poisonlab.agent={} poisonlab.port={}", config.agent_path.filename().string(),
+                         kAgentPortName);
   if (!config.extra_cmdline.empty()) cmdline += " " + config.extra_cmdline;
   return cmdline;
+}
+
+fs::path pvh_boot_image_path(const fs::path& kernel_image) { return kernel_image.string() + ".pvh"; }
+
+std::optional<fs::path> find_qboot_rom(const fs::path& qemu_binary, const std::vector<fs::path>& extra_dirs) {
+  std::vector<fs::path> dirs = extra_dirs;
+  std::error_code ec;
+  if (auto binary = find_program(qemu_binary.string())) {
+    fs::path real = fs::canonical(*binary, ec);
+    if (!ec) dirs.push_back(real.parent_path().parent_path() / "share" / "qemu");
+  }
+  dirs.push_back("/usr/share/qemu");
+  dirs.push_back("/usr/local/share/qemu");
+  for (const auto& dir : dirs)
+    if (fs::is_regular_file(dir / "qboot.rom", ec)) return dir / "qboot.rom";
+  return std::nullopt;
+}
+
+void resolve_boot_files(VmConfig& config) {
+  std::error_code ec;
+  if (config.boot.fast_firmware && config.firmware.empty())
+    if (auto rom = find_qboot_rom(config.qemu_binary)) config.firmware = *rom;
+  if (config.boot.pvh_entry && config.boot_image.empty() && !config.kernel_image.empty()) {
+    fs::path pvh = pvh_boot_image_path(config.kernel_image);
+    if (fs::is_regular_file(pvh, ec)) config.boot_image = pvh;
+  }
+}
+
+void apply_fast_boot_setting(BootOptions& boot, const std::string& value) {
+  if (value.empty() || value == "1" || value == "on") return;
+  if (value == "0" || value == "off") {
+    boot = {false, false, false};
+    return;
+  }
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    std::string item = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item == "qboot") boot.fast_firmware = true;
+    else if (item == "no-pvh") boot.pvh_entry = false;
+    else if (item == "no-late-cpus") boot.late_secondary_cpus = false;
+    else
+      throw UserError("POISONLAB_FAST_BOOT: expected 1, 0 or a comma list of qboot, no-pvh, no-late-cpus; got '" +
+                          value + "'",
+                      kExitBadInput);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+}
+
+nlohmann::json describe_boot(const VmConfig& config) {
+  std::string firmware = config.firmware.empty()                    ? "default"
+                         : config.firmware.filename() == "qboot.rom" ? "qboot"
+                                                                     : config.firmware.string();
+  return {{"firmware", firmware},
+          {"kernel_entry", config.boot_image.empty() ? "bzimage" : "pvh"},
+          {"late_secondary_cpus", config.boot.late_secondary_cpus && config.cpus > 1}};
 }
 
 std::string qemu_opt_value(const std::string& value) {
@@ -126,8 +187,9 @@ std::vector<std::string> build_qemu_command(const VmConfig& config, const QemuSo
   add(argv, {"-smp", std::to_string(config.cpus), "-m",
              fmt::format("{}M,slots={},maxmem={}M", config.memory_mib, memory_slots(config), max_memory_mib(config))});
   add_nvdimms(argv, config);
-  add(argv, {"-kernel", config.kernel_image.string(), "-initrd", config.initramfs.string(), "-append",
-             kernel_cmdline(config)});
+  if (!config.firmware.empty()) add(argv, {"-bios", config.firmware.string()});
+  add(argv, {"-kernel", (config.boot_image.empty() ? config.kernel_image : config.boot_image).string(), "-initrd",
+             config.initramfs.string(), "-append", kernel_cmdline(config)});
   // panic=-1 plus -no-reboot: a guest panic ends QEMU instead of rebooting.
   add(argv, {"-display", "none", "-no-reboot"});
   add_host_shares(argv, config);

@@ -4,14 +4,37 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace poisonlab {
 
 struct NvdimmSpec {
   uint64_t size_bytes;                 // usable region size; a multiple of 2 MiB
   uint64_t label_bytes = 128 * 1024;   // namespace label area (QEMU minimum 128 KiB)
+};
+
+// Shortcuts that only shorten the boot: the kernel that runs afterwards, its
+// code, CPUs, memory and devices are the same (runner/protocol/PROTOCOL.md,
+// "Guest environment"). $POISONLAB_FAST_BOOT turns them off (see
+// apply_fast_boot_setting).
+struct BootOptions {
+  // -bios qboot.rom when QEMU ships it: no SeaBIOS POST. Off by default:
+  // qboot leaves the MTRRs unprogrammed, so the guest's memory types differ
+  // (6.1 then disables PAT altogether) and it saves well under a second.
+  bool fast_firmware = false;
+  // Boot the uncompressed kernel ELF written beside kernel_image
+  // (pvh_boot_image_path) through its PVH entry: the emulated CPU does not
+  // decompress the kernel. Such a boot has no KASLR (the decompressor
+  // randomizes the kernel's addresses).
+  bool pvh_entry = true;
+  // maxcpus=1: the guest init loads the modules on one CPU (under TCG every
+  // module's code patching costs cross-CPU synchronization with two), then
+  // onlines the other CPUs before the agent starts.
+  bool late_secondary_cpus = true;
 };
 
 struct VmConfig {
@@ -23,6 +46,11 @@ struct VmConfig {
   uint64_t memory_mib = 2048;
   std::vector<NvdimmSpec> nvdimms;
   std::filesystem::path qemu_binary = "qemu-system-x86_64";
+  BootOptions boot;
+  // Set by resolve_boot_files (or by hand): -bios FILE, empty for QEMU's
+  // default firmware; -kernel FILE, empty for kernel_image.
+  std::filesystem::path firmware;
+  std::filesystem::path boot_image;
   // How long QEMU may take to open its agent and QMP sockets (not the boot).
   std::chrono::milliseconds start_timeout = std::chrono::seconds(30);
   // The NVDIMM backing files are sparse but can grow to their full size;
@@ -61,6 +89,26 @@ int memory_slots(const VmConfig& config);
 uint64_t max_memory_mib(const VmConfig& config);
 
 std::string kernel_cmdline(const VmConfig& config);
+
+// Where the kernel preparation (runner/kernel/bzimage.h, pvh_image_path)
+// leaves IMAGE's uncompressed ELF: IMAGE + ".pvh".
+std::filesystem::path pvh_boot_image_path(const std::filesystem::path& kernel_image);
+// qboot.rom of the QEMU installation: beside its data files
+// (<prefix>/share/qemu, from the binary's resolved path), then
+// /usr/share/qemu and /usr/local/share/qemu; extra_dirs first if given.
+std::optional<std::filesystem::path> find_qboot_rom(const std::filesystem::path& qemu_binary,
+                                                    const std::vector<std::filesystem::path>& extra_dirs = {});
+// Fills firmware and boot_image from boot and the files present; leaves
+// set fields alone. A missing qboot.rom or PVH image means the slower
+// default boot, never an error.
+void resolve_boot_files(VmConfig& config);
+// $POISONLAB_FAST_BOOT: unset, "" or "1": the defaults; "0" or "off": no
+// shortcut; otherwise a comma list of changes: qboot (turns the firmware
+// shortcut on), no-pvh, no-late-cpus. Throws UserError (exit status 2) on
+// anything else.
+void apply_fast_boot_setting(BootOptions& boot, const std::string& value);
+// "qboot" / "default"; "pvh" / "bzimage"; for the report.
+nlohmann::json describe_boot(const VmConfig& config);
 
 // Escapes a value for QEMU's key=value,... option syntax (',' -> ',,').
 std::string qemu_opt_value(const std::string& value);

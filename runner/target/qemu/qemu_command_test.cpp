@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "common/fs_util.h"
+#include "common/temp_dir.h"
 #include "target/qemu/unix_socket.h"
 
 namespace poisonlab {
@@ -11,6 +13,8 @@ namespace {
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
+namespace fs = std::filesystem;
 using ::testing::StartsWith;
 
 VmConfig sample_config() {
@@ -116,11 +120,113 @@ TEST(QemuCommand, KernelCmdlineNamesAgentAndPortThenExtra) {
   VmConfig c = sample_config();
   c.extra_cmdline = "pl.cmd=/x/y,z loglevel=7";
   EXPECT_EQ(kernel_cmdline(c),
-            "console=ttyS0 quiet panic=-1 poisonlab.agent=poisonlab-agent poisonlab.port=poisonlab.agent "
+            "console=ttyS0 quiet panic=-1 maxcpus=1 poisonlab.agent=poisonlab-agent poisonlab.port=poisonlab.agent "
             "pl.cmd=/x/y,z loglevel=7");
   EXPECT_THAT(values_of(build_qemu_command(c, sample_sockets()), "-append"), ElementsAre(kernel_cmdline(c)));
   c.extra_cmdline = "";
   EXPECT_THAT(kernel_cmdline(c), ::testing::EndsWith("poisonlab.port=poisonlab.agent"));
+}
+
+TEST(QemuCommand, SecondaryCpusComeOnlineLateOnlyWithMoreThanOne) {
+  VmConfig c = sample_config();
+  EXPECT_THAT(kernel_cmdline(c), HasSubstr(" maxcpus=1 "));
+  c.cpus = 1;
+  EXPECT_THAT(kernel_cmdline(c), Not(HasSubstr("maxcpus")));
+  c.cpus = 4;
+  c.boot.late_secondary_cpus = false;
+  EXPECT_THAT(kernel_cmdline(c), Not(HasSubstr("maxcpus")));
+  EXPECT_THAT(values_of(build_qemu_command(c, sample_sockets()), "-smp"), ElementsAre("4"));
+}
+
+TEST(QemuCommand, FirmwareAndBootImageWhenResolved) {
+  VmConfig c = sample_config();
+  auto argv = build_qemu_command(c, sample_sockets());
+  EXPECT_THAT(argv, Not(Contains("-bios")));
+  EXPECT_THAT(values_of(argv, "-kernel"), ElementsAre("/k/vmlinuz"));
+  EXPECT_EQ(describe_boot(c), (nlohmann::json{{"firmware", "default"}, {"kernel_entry", "bzimage"},
+                                              {"late_secondary_cpus", true}}));
+  c.firmware = "/usr/share/qemu/qboot.rom";
+  c.boot_image = "/k/vmlinuz.pvh";
+  argv = build_qemu_command(c, sample_sockets());
+  EXPECT_THAT(values_of(argv, "-bios"), ElementsAre("/usr/share/qemu/qboot.rom"));
+  EXPECT_THAT(values_of(argv, "-kernel"), ElementsAre("/k/vmlinuz.pvh"));
+  EXPECT_THAT(values_of(argv, "-initrd"), ElementsAre("/k/initrd.cpio"));
+  EXPECT_EQ(describe_boot(c), (nlohmann::json{{"firmware", "qboot"}, {"kernel_entry", "pvh"},
+                                              {"late_secondary_cpus", true}}));
+}
+
+TEST(QemuCommand, ResolveUsesQbootAndThePvhImageWhenPresentOnly) {
+  TempDir tmp;
+  VmConfig c = sample_config();
+  c.qemu_binary = "/nonexistent/qemu-system-x86_64";
+  c.kernel_image = tmp.path() / "vmlinuz";
+  write_file_atomic(c.kernel_image, "bzImage");
+  EXPECT_EQ(pvh_boot_image_path(c.kernel_image), tmp.path() / "vmlinuz.pvh");
+
+  // Nothing beside the kernel: it boots as a bzImage.
+  VmConfig r = c;
+  resolve_boot_files(r);
+  EXPECT_TRUE(r.boot_image.empty());
+
+  write_file_atomic(pvh_boot_image_path(c.kernel_image), "elf");
+  r = c;
+  resolve_boot_files(r);
+  EXPECT_EQ(r.boot_image, tmp.path() / "vmlinuz.pvh");
+  r = c;
+  r.boot.pvh_entry = false;
+  resolve_boot_files(r);
+  EXPECT_TRUE(r.boot_image.empty());
+  r = c;
+  resolve_boot_files(r);
+  EXPECT_TRUE(r.firmware.empty());  // SeaBIOS unless qboot is asked for
+  r.boot.fast_firmware = true;
+  r.firmware = "/my/bios.bin";  // set by hand: kept
+  resolve_boot_files(r);
+  EXPECT_EQ(r.firmware, "/my/bios.bin");
+  r.firmware.clear();
+  resolve_boot_files(r);
+  if (auto rom = find_qboot_rom(r.qemu_binary)) {
+    EXPECT_EQ(r.firmware, *rom);
+  } else {
+    EXPECT_TRUE(r.firmware.empty());  // no qboot.rom: the default firmware, not an error
+  }
+
+  fs::create_directories(tmp.path() / "share");
+  auto system_rom = find_qboot_rom(c.qemu_binary, {tmp.path() / "share"});  // the host's, if QEMU ships one
+  if (system_rom) {
+    EXPECT_EQ(system_rom->filename(), "qboot.rom");
+    EXPECT_NE(system_rom->parent_path(), tmp.path() / "share");
+  }
+  write_file_atomic(tmp.path() / "share/qboot.rom", "rom");
+  EXPECT_EQ(find_qboot_rom(c.qemu_binary, {tmp.path() / "share"}), tmp.path() / "share/qboot.rom");
+}
+
+TEST(QemuCommand, FastBootSetting) {
+  BootOptions b;
+  EXPECT_FALSE(b.fast_firmware);  // qboot is opt-in: it leaves the MTRRs unprogrammed
+  apply_fast_boot_setting(b, "");
+  EXPECT_TRUE(b.pvh_entry && b.late_secondary_cpus);
+  EXPECT_FALSE(b.fast_firmware);
+  apply_fast_boot_setting(b, "1");
+  EXPECT_TRUE(b.pvh_entry && b.late_secondary_cpus);
+  EXPECT_FALSE(b.fast_firmware);
+  apply_fast_boot_setting(b, "qboot,no-pvh,no-late-cpus");
+  EXPECT_TRUE(b.fast_firmware);
+  EXPECT_FALSE(b.pvh_entry || b.late_secondary_cpus);
+  b = {};
+  apply_fast_boot_setting(b, "qboot");
+  EXPECT_TRUE(b.fast_firmware && b.pvh_entry && b.late_secondary_cpus);
+  apply_fast_boot_setting(b, "0");
+  EXPECT_FALSE(b.fast_firmware || b.pvh_entry || b.late_secondary_cpus);
+  for (const char* bad : {"no-kaslr", "qboot,", "yes", "no-qboot"}) {
+    try {
+      apply_fast_boot_setting(b, bad);
+      FAIL() << bad;
+    } catch (const UserError& e) {
+      EXPECT_EQ(e.exit_code(), kExitBadInput);
+      EXPECT_THAT(e.what(), HasSubstr("POISONLAB_FAST_BOOT"));
+    }
+  }
 }
 
 void expect_bad_config(const VmConfig& c, const std::string& field) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -53,7 +54,10 @@ std::string describe_shutdown_events(const std::vector<nlohmann::json>& events) 
 
 }  // namespace
 
-QemuTarget::QemuTarget(VmConfig config) : config_(std::move(config)) { validate_vm_config(config_); }
+QemuTarget::QemuTarget(VmConfig config) : config_(std::move(config)) {
+  validate_vm_config(config_);
+  if (const char* fast_boot = std::getenv("POISONLAB_FAST_BOOT")) apply_fast_boot_setting(config_.boot, fast_boot);
+}
 
 QemuTarget::~QemuTarget() {
   kill_qemu();
@@ -86,6 +90,7 @@ void QemuTarget::start() {
   if (spawned_at_) throw UserError("internal: QemuTarget::start called twice");
   require_program(config_.qemu_binary.string(), "qemu-system-x86");
   prepare_vm_dir();
+  resolve_boot_files(config_);
   socket_dir_ = std::make_unique<QemuSocketDir>(config_.vm_dir);
   command_ = build_qemu_command(config_, socket_dir_->sockets());
   spawn_qemu();
@@ -167,12 +172,12 @@ std::optional<nlohmann::json> QemuTarget::try_receive(milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   for (;;) {
     if (poll_exit()) {
-      if (auto message = drain_after_exit()) return *message;
+      if (auto message = drain_after_exit()) return std::move(*message);
       fail_exited();
     }
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     try {
-      if (auto message = agent_->receive(std::clamp(left, milliseconds(0), kLivenessPollInterval))) return *message;
+      if (auto message = agent_->receive(std::clamp(left, milliseconds(0), kLivenessPollInterval))) return std::move(*message);
     } catch (const UserError& e) {
       if (wait_exit(kExitAfterCloseWait)) fail_exited();
       fail("channel-closed", e.what());
@@ -182,7 +187,7 @@ std::optional<nlohmann::json> QemuTarget::try_receive(milliseconds timeout) {
 }
 
 nlohmann::json QemuTarget::receive(milliseconds no_progress_timeout) {
-  if (auto message = try_receive(no_progress_timeout)) return *message;
+  if (auto message = try_receive(no_progress_timeout)) return std::move(*message);
   QemuTarget::abort("hang", fmt::format("no agent message within {} ms", no_progress_timeout.count()));
 }
 
@@ -254,6 +259,7 @@ nlohmann::json QemuTarget::describe() const {
                       {"cpus", config_.cpus},
                       {"memory_mib", config_.memory_mib},
                       {"nvdimms", nvdimms},
+                      {"boot", describe_boot(config_)},
                       {"vm_dir", config_.vm_dir.string()}};
   if (auto p = find_program(config_.qemu_binary.string())) d["qemu_binary_path"] = p->string();
   return d;
