@@ -2,6 +2,9 @@
 // record.
 #include <fmt/format.h>
 
+#include <ranges>
+#include <unordered_map>
+
 #include "observe/kernel_log.h"
 #include "oracles/oracle_set.h"
 
@@ -66,7 +69,10 @@ OracleResult recovered_per_page(const Cell& cell) {
     // A trial without its own log lines falls back to the cell's log; each
     // trial poisons fresh blocks, so a pfn is not confused across trials.
     bool own_log = !t.kernel_log.empty();
-    auto results = find_recovery_results(own_log ? t.kernel_log : cell.obs.kernel_log);
+    // By pfn, so a large range is judged in one pass over its log.
+    std::unordered_multimap<uint64_t, RecoveryResult> results;
+    for (RecoveryResult& r : find_recovery_results(own_log ? t.kernel_log : cell.obs.kernel_log))
+      results.emplace(r.pfn, std::move(r));
     for (const ModelUnit& u : cell.models[i].units) {
       if (!u.injected) continue;
       if (u.owners.empty()) {
@@ -76,8 +82,8 @@ OracleResult recovered_per_page(const Cell& cell) {
       ++judged;
       json seen = json::array();
       bool ok = false;
-      for (const RecoveryResult& r : results) {
-        if (r.pfn != u.pfn) continue;
+      auto [first, last] = results.equal_range(u.pfn);
+      for (const auto& [pfn, r] : std::ranges::subrange(first, last)) {
         seen.push_back({{"page_type", r.page_type}, {"result", r.result}});
         ok = ok || (r.page_type == kDaxPageType && r.result == kRecovered);
       }
@@ -106,12 +112,14 @@ OracleResult memory_failure_traced(const Cell& cell) {
   json evidence = json::array();
   size_t units = 0, traced = 0;
   for (size_t i = 0; i < cell.obs.trials.size(); ++i) {
-    const json& groups = cell.notify[i]["per_event"];
+    std::unordered_map<uint64_t, size_t> calls_by_pfn;
+    for (const json& g : cell.notify[i]["per_event"])
+      if (g["pfn"].is_number_unsigned()) ++calls_by_pfn[g["pfn"].get<uint64_t>()];
     for (const ModelUnit& u : cell.models[i].units) {
       if (!u.injected) continue;
       ++units;
-      size_t hits = 0;
-      for (const json& g : groups) hits += g["pfn"] == u.pfn;
+      auto found = calls_by_pfn.find(u.pfn);
+      size_t hits = found == calls_by_pfn.end() ? 0 : found->second;
       traced += hits > 0;
       evidence.push_back({{"trial", cell.obs.trials[i].index},
                           {"unit", u.unit->index},
