@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/fs_util.h"
 #include "kernel/kernel.h"
+#include "kernel/kernel_config.h"
 #include "plan/plan.h"
 #include "report/matrix.h"
 #include "report/rejudge.h"
@@ -39,7 +40,33 @@ void add_run_command(CLI::App& app, RunRequest& request, int& exit_code) {
   run->callback([&] { exit_code = run_scenario(request, std::cout).exit_code; });
 }
 
-void add_kernel_commands(CLI::App& app, const fs::path& variants) {
+// `kernel check`: the configs merged in order (later wins), checked for every
+// feature or for what the scenarios need. Exit 3 when something is missing.
+int check_kernel_config(const std::vector<fs::path>& configs, const std::vector<fs::path>& scenarios) {
+  std::set<std::string> features(config_features().begin(), config_features().end());
+  if (!scenarios.empty()) features.clear();
+  for (const auto& file : scenarios) features.merge(scenario_config_features(load_scenario(file)));
+  std::vector<NamedConfig> fragments;
+  for (const auto& file : configs) fragments.push_back({file.string(), load_kernel_config(file)});
+  MergedConfig merged = merge_kernel_configs(fragments);
+  for (const auto& o : merged.overrides)
+    std::cout << fmt::format("{}: {}={} overrides {} from {}\n", o.new_source, o.option, o.new_value,
+                             o.old_value, o.old_source);
+  auto checks = check_config(merged.config, features);
+  std::cout << format_config_check(checks);
+  return all_present(checks) ? kExitOk : kExitOracleFailed;
+}
+
+void add_kernel_check_command(CLI::App& kernel, int& exit_code) {
+  static std::vector<fs::path> configs, scenarios;
+  auto* check = kernel.add_subcommand("check", "Check kernel config options against what scenarios need");
+  check->add_option("config", configs, "Kernel .config or fragments (merged in order, later wins)")->required();
+  check->add_option("--scenario", scenarios, "Check only what this scenario needs (repeatable; default: every feature)")
+      ->allow_extra_args(false);
+  check->callback([&] { exit_code = check_kernel_config(configs, scenarios); });
+}
+
+void add_kernel_commands(CLI::App& app, const fs::path& variants, int& exit_code) {
   auto* kernel = app.add_subcommand("kernel", "Kernel variants")->require_subcommand(1);
   kernel->add_subcommand("list", "List the known kernel variants")->callback([&] {
     auto registry = VariantRegistry::load(variants);
@@ -56,6 +83,7 @@ void add_kernel_commands(CLI::App& app, const fs::path& variants) {
       std::cout << fmt::format("{}: {} ({})\n", name, artifacts.release, artifacts.vmlinuz.string());
     }
   });
+  add_kernel_check_command(*kernel, exit_code);
 }
 
 void add_inspection_commands(CLI::App& app) {
@@ -104,7 +132,7 @@ int main(int argc, char** argv) {
   app.add_option("--variants", request.variants_file, "Kernel variant registry")->check(CLI::ExistingFile);
   int exit_code = kExitOk;
   add_run_command(app, request, exit_code);
-  add_kernel_commands(app, request.variants_file);
+  add_kernel_commands(app, request.variants_file, exit_code);
   add_inspection_commands(app);
   try {
     app.parse(argc, argv);

@@ -79,3 +79,28 @@ TEST(Cli, MissingScenarioFile) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("/nonexistent/scenario.json"), std::string::npos) << r.err;
 }
+
+// `kernel check`: 0 when every option is there, 3 when something is missing,
+// 2 when the config cannot be read.
+TEST(Cli, KernelCheckAllPresent) {
+  std::string fragments = std::string(POISONLAB_SOURCE_DIR) + "/kernel-config/fragments/";
+  auto r = run_command({POISONLAB_BINARY, "kernel", "check", fragments + "base.config", fragments + "cxl-vm.config"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("all options present"), std::string::npos) << r.out;
+}
+
+TEST(Cli, KernelCheckMissingOptionExits3) {
+  fs::path config = write_temp("config-modular", "CONFIG_XFS_FS=m\nCONFIG_X86_MCE=y\n");
+  auto r = run_command({POISONLAB_BINARY, "kernel", "check", config.string(), "--scenario",
+                        write_temp("k.json", kValid).string()});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("CONFIG_MEMORY_FAILURE"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("CONFIG_CXL_BUS"), std::string::npos) << "cxl is not needed by the scenario\n" << r.out;
+  EXPECT_NE(r.out.find("missing or wrong options for: core"), std::string::npos) << r.out;
+}
+
+TEST(Cli, KernelCheckUnreadableConfig) {
+  auto r = run_command({POISONLAB_BINARY, "kernel", "check", "/nonexistent/config-6.12"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/config-6.12"), std::string::npos) << r.err;
+}
