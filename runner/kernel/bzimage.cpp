@@ -34,10 +34,6 @@ std::optional<T> read_le(const std::string& bytes, size_t pos) {
   return value;
 }
 
-bool starts_with(const std::string& s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
-
 }  // namespace
 
 std::optional<std::string> bzimage_release(const std::string& bytes) {
@@ -75,9 +71,9 @@ std::optional<BzimagePayload> bzimage_payload(const std::string& bytes) {
   if (begin < base || begin > bytes.size() || *length > bytes.size() - begin) return std::nullopt;
   std::string data = bytes.substr(begin, *length);
   BzimagePayload p;
-  if (starts_with(data, std::string_view("\x28\xb5\x2f\xfd", 4))) p.format = "zstd";
-  else if (starts_with(data, std::string_view("\xfd" "7zXZ\0", 6))) p.format = "xz";
-  else if (starts_with(data, std::string_view("\x1f\x8b", 2))) p.format = "gzip";
+  if (data.starts_with(std::string_view("\x28\xb5\x2f\xfd", 4))) p.format = "zstd";
+  else if (data.starts_with(std::string_view("\xfd" "7zXZ\0", 6))) p.format = "xz";
+  else if (data.starts_with(std::string_view("\x1f\x8b", 2))) p.format = "gzip";
   if (p.format == "zstd" || p.format == "xz") {
     // scripts/Makefile.lib size_append: the uncompressed size follows the stream.
     p.uncompressed_size = read_le<uint32_t>(data, data.size() - 4);
@@ -117,13 +113,15 @@ bool elf_has_pvh_entry(const std::string& elf) {
   return false;
 }
 
-std::filesystem::path pvh_image_path(const std::filesystem::path& image) { return image.string() + ".pvh"; }
+std::filesystem::path pvh_image_path(const std::filesystem::path& dir, const std::filesystem::path& image) {
+  return dir / (image.filename().string() + ".pvh");
+}
 
-std::optional<std::filesystem::path> write_pvh_image(const std::filesystem::path& image, std::string& why) {
+bool write_pvh_image(const std::filesystem::path& image, const std::filesystem::path& out, std::string& why) {
   auto payload = bzimage_payload(read_file(image));
   if (!payload) {
     why = "not a bzImage with a payload (boot protocol 2.08+)";
-    return std::nullopt;
+    return false;
   }
   std::vector<std::string> argv;
   if (payload->format == "zstd") argv = {require_program("zstd", "zstd").string(), "-dcq"};
@@ -131,9 +129,8 @@ std::optional<std::filesystem::path> write_pvh_image(const std::filesystem::path
   else if (payload->format == "gzip") argv = {require_program("gzip", "gzip").string(), "-dcq"};
   else {
     why = "kernel compression not handled (zstd, xz and gzip are)";
-    return std::nullopt;
+    return false;
   }
-  std::filesystem::path out = pvh_image_path(image);
   std::filesystem::path compressed = out.string() + ".payload.tmp";
   write_file_atomic(compressed, payload->data);
   argv.push_back(compressed.string());
@@ -143,18 +140,18 @@ std::optional<std::filesystem::path> write_pvh_image(const std::filesystem::path
   // gzip exits 2 on the trailing bytes after its stream ("trailing garbage ignored").
   if (!(result.ok() || (payload->format == "gzip" && result.exit_code == 2))) {
     why = fmt::format("{} -d failed (exit {}): {}", payload->format, result.exit_code, result.err);
-    return std::nullopt;
+    return false;
   }
   if (payload->uncompressed_size && result.out.size() != *payload->uncompressed_size) {
     why = fmt::format("decompressed {} bytes, the image says {}", result.out.size(), *payload->uncompressed_size);
-    return std::nullopt;
+    return false;
   }
   if (!elf_has_pvh_entry(result.out)) {
     why = "the kernel has no PVH entry point (CONFIG_PVH)";
-    return std::nullopt;
+    return false;
   }
   write_file_atomic(out, result.out);
-  return out;
+  return true;
 }
 
 }  // namespace poisonlab

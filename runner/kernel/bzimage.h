@@ -28,16 +28,14 @@ std::optional<BzimagePayload> bzimage_payload(const std::string& image_bytes);
 // with CONFIG_PVH): QEMU's -kernel then boots it directly (pvh.bin).
 bool elf_has_pvh_entry(const std::string& elf_bytes);
 
-// The file QEMU boots instead of IMAGE when it exists: IMAGE's uncompressed
-// kernel ELF, written by write_pvh_image. The target (runner/target/qemu)
-// looks for the same name.
-std::filesystem::path pvh_image_path(const std::filesystem::path& image);
+// Where the kernel cache keeps IMAGE's uncompressed kernel ELF: in the
+// variant's cache folder DIR (never beside a user's --kernel-image).
+std::filesystem::path pvh_image_path(const std::filesystem::path& dir, const std::filesystem::path& image);
 
 // Decompresses IMAGE's payload with the host's zstd/xz/gzip and writes it
-// atomically to pvh_image_path(IMAGE) if it is an ELF with a PVH entry.
-// Returns the path, or nullopt with the reason in why (not a bzImage, an
-// unknown compression, no PVH note, a size mismatch): the caller then
-// boots the bzImage as before.
-std::optional<std::filesystem::path> write_pvh_image(const std::filesystem::path& image, std::string& why);
+// atomically to OUT if it is an ELF with a PVH entry. Returns whether it
+// did; if not, why says why (not a bzImage, an unknown compression, no PVH
+// note, a size mismatch): the caller then boots the bzImage as before.
+bool write_pvh_image(const std::filesystem::path& image, const std::filesystem::path& out, std::string& why);
 
 }  // namespace poisonlab

@@ -123,8 +123,10 @@ TEST(BzImage, PvhEntryIsTheXenPhys32EntryNote) {
   EXPECT_FALSE(elf_has_pvh_entry("not an elf"));
 }
 
-TEST(BzImage, PvhImageSitsBesideTheImage) {
-  EXPECT_EQ(pvh_image_path("/c/kernels/debian/x/tree/boot/vmlinuz-6.12"), "/c/kernels/debian/x/tree/boot/vmlinuz-6.12.pvh");
+TEST(BzImage, PvhImageSitsInTheCacheFolder) {
+  EXPECT_EQ(pvh_image_path("/c/kernels/debian/x", "/c/kernels/debian/x/tree/boot/vmlinuz-6.12"),
+            "/c/kernels/debian/x/vmlinuz-6.12.pvh");
+  EXPECT_EQ(pvh_image_path("/c/kernels/custom/ab12", "/home/me/bzImage"), "/c/kernels/custom/ab12/bzImage.pvh");
 }
 
 TEST(BzImage, WritesTheDecompressedPvhElf) {
@@ -138,10 +140,9 @@ TEST(BzImage, WritesTheDecompressedPvhElf) {
   auto image = tmp.path() / "vmlinuz";
   write_file_atomic(image, bzimage_with_payload(compressed + size));
   std::string why;
-  auto out = write_pvh_image(image, why);
-  ASSERT_TRUE(out) << why;
-  EXPECT_EQ(*out, pvh_image_path(image));
-  EXPECT_EQ(read_file(*out), elf);
+  auto out = tmp.path() / "vmlinuz.pvh";
+  ASSERT_TRUE(write_pvh_image(image, out, why)) << why;
+  EXPECT_EQ(read_file(out), elf);
 
   // Without the PVH note: no image, and why says so.
   std::string plain = elf_with_notes({{"GNU", 3}});
@@ -150,15 +151,16 @@ TEST(BzImage, WritesTheDecompressedPvhElf) {
   put_le(size, 0, plain.size(), 4);
   auto image2 = tmp.path() / "vmlinuz2";
   write_file_atomic(image2, bzimage_with_payload(compressed + size));
-  EXPECT_FALSE(write_pvh_image(image2, why));
+  auto out2 = tmp.path() / "vmlinuz2.pvh";
+  EXPECT_FALSE(write_pvh_image(image2, out2, why));
   EXPECT_NE(why.find("PVH"), std::string::npos) << why;
-  EXPECT_FALSE(std::filesystem::exists(pvh_image_path(image2)));
+  EXPECT_FALSE(std::filesystem::exists(out2));
 
   // A size that does not match the stream is refused.
   put_le(size, 0, elf.size() + 1, 4);
   compressed = run_checked({"zstd", "-q", "-c", (tmp.path() / "plain.elf").string()}).out;
   write_file_atomic(image2, bzimage_with_payload(compressed + size));
-  EXPECT_FALSE(write_pvh_image(image2, why));
+  EXPECT_FALSE(write_pvh_image(image2, out2, why));
   EXPECT_NE(why.find("says"), std::string::npos) << why;
 }
 

@@ -73,20 +73,22 @@ void attach_initramfs(KernelArtifacts& a, const fs::path& dir, const ModuleIndex
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
-// The uncompressed kernel ELF beside the image (bzimage.h), once per image:
-// QEMU boots it through its PVH entry and the emulated CPU skips the
+// The uncompressed kernel ELF in the cache folder dir (bzimage.h), once per
+// image: QEMU boots it through its PVH entry and the emulated CPU skips the
 // decompressor (seconds under TCG). An image without one (no CONFIG_PVH, an
 // unknown compression) leaves a ".pvh.none" note with the reason so later
 // runs do not decompress it again; it boots as a bzImage.
-void attach_pvh_image(const KernelArtifacts& a, std::ostream& log) {
+void attach_pvh_image(KernelArtifacts& a, const fs::path& dir, std::ostream& log) {
   std::error_code ec;
-  fs::path pvh = pvh_image_path(a.vmlinuz);
+  fs::path pvh = pvh_image_path(dir, a.vmlinuz);
   fs::path none = pvh.string() + ".none";
+  if (fs::is_regular_file(pvh, ec)) a.pvh_image = pvh;
   if (fs::is_regular_file(pvh, ec) || fs::is_regular_file(none, ec)) return;
   auto start = std::chrono::steady_clock::now();
   std::string why;
   try {
-    if (write_pvh_image(a.vmlinuz, why)) {
+    if (write_pvh_image(a.vmlinuz, pvh, why)) {
+      a.pvh_image = pvh;
       log << fmt::format("kernel {}: wrote {} (uncompressed, PVH entry; {:.1f} s)\n", a.variant,
                          pvh.filename().string(),
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -190,7 +192,7 @@ KernelArtifacts prepare_variant(const VariantRegistry& registry, const std::stri
   } catch (const UserError& e) {
     throw UserError(fmt::format("kernel {} ({}): {}", name, kernel.release, e.what()), e.exit_code());
   }
-  attach_pvh_image(a, log);
+  attach_pvh_image(a, kernel.dir, log);
   return a;
 }
 
@@ -233,7 +235,7 @@ KernelArtifacts prepare_custom(const fs::path& image, const std::optional<fs::pa
   a.config = find_custom_config(image, a.release);
   if (!a.config.empty()) a.config_sha256 = sha256_file(a.config);
   if (a.release.empty()) a.release = "unknown";
-  attach_pvh_image(a, log);
+  attach_pvh_image(a, dir, log);
   return a;
 }
 

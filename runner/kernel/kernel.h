@@ -22,6 +22,7 @@ struct KernelArtifacts {
   std::filesystem::path vmlinuz, initramfs, config;  // config may be empty for custom
   std::string config_sha256;              // "" if no config
   std::vector<std::string> modules;       // module file names in the initramfs, in load order
+  std::filesystem::path pvh_image;        // the uncompressed kernel ELF with a PVH entry; empty: none
   nlohmann::json to_json() const;
 };
 

@@ -194,6 +194,7 @@ VmConfig vm_config(const RunContext& ctx, const KernelArtifacts& artifacts, cons
   VmConfig vm;
   vm.vm_dir = vm_dir;
   vm.kernel_image = artifacts.vmlinuz;
+  vm.pvh_image = artifacts.pvh_image;
   vm.initramfs = artifacts.initramfs;
   vm.agent_path = executable_dir() / "poisonlab-agent";
   vm.cpus = ctx.scenario.vm.cpus;

@@ -70,8 +70,6 @@ std::string kernel_cmdline(const VmConfig& config) {
   return cmdline;
 }
 
-fs::path pvh_boot_image_path(const fs::path& kernel_image) { return kernel_image.string() + ".pvh"; }
-
 std::optional<fs::path> find_qboot_rom(const fs::path& qemu_binary, const std::vector<fs::path>& extra_dirs) {
   std::vector<fs::path> dirs = extra_dirs;
   std::error_code ec;
@@ -87,13 +85,9 @@ std::optional<fs::path> find_qboot_rom(const fs::path& qemu_binary, const std::v
 }
 
 void resolve_boot_files(VmConfig& config) {
-  std::error_code ec;
   if (config.boot.fast_firmware && config.firmware.empty())
     if (auto rom = find_qboot_rom(config.qemu_binary)) config.firmware = *rom;
-  if (config.boot.pvh_entry && config.boot_image.empty() && !config.kernel_image.empty()) {
-    fs::path pvh = pvh_boot_image_path(config.kernel_image);
-    if (fs::is_regular_file(pvh, ec)) config.boot_image = pvh;
-  }
+  if (config.boot.pvh_entry && config.boot_image.empty()) config.boot_image = config.pvh_image;
 }
 
 void apply_fast_boot_setting(BootOptions& boot, const std::string& value) {

@@ -26,8 +26,8 @@ struct BootOptions {
   // qboot leaves the MTRRs unprogrammed, so the guest's memory types differ
   // (6.1 then disables PAT altogether) and it saves well under a second.
   bool fast_firmware = false;
-  // Boot the uncompressed kernel ELF written beside kernel_image
-  // (pvh_boot_image_path) through its PVH entry: the emulated CPU does not
+  // Boot the kernel stage's uncompressed kernel ELF (pvh_image) through
+  // its PVH entry: the emulated CPU does not
   // decompress the kernel. Such a boot has no KASLR (the decompressor
   // randomizes the kernel's addresses).
   bool pvh_entry = true;
@@ -47,6 +47,8 @@ struct VmConfig {
   std::vector<NvdimmSpec> nvdimms;
   std::filesystem::path qemu_binary = "qemu-system-x86_64";
   BootOptions boot;
+  // The kernel stage's uncompressed ELF of kernel_image (KernelArtifacts::pvh_image); empty: none.
+  std::filesystem::path pvh_image;
   // Set by resolve_boot_files (or by hand): -bios FILE, empty for QEMU's
   // default firmware; -kernel FILE, empty for kernel_image.
   std::filesystem::path firmware;
@@ -90,16 +92,13 @@ uint64_t max_memory_mib(const VmConfig& config);
 
 std::string kernel_cmdline(const VmConfig& config);
 
-// Where the kernel preparation (runner/kernel/bzimage.h, pvh_image_path)
-// leaves IMAGE's uncompressed ELF: IMAGE + ".pvh".
-std::filesystem::path pvh_boot_image_path(const std::filesystem::path& kernel_image);
 // qboot.rom of the QEMU installation: beside its data files
 // (<prefix>/share/qemu, from the binary's resolved path), then
 // /usr/share/qemu and /usr/local/share/qemu; extra_dirs first if given.
 std::optional<std::filesystem::path> find_qboot_rom(const std::filesystem::path& qemu_binary,
                                                     const std::vector<std::filesystem::path>& extra_dirs = {});
-// Fills firmware and boot_image from boot and the files present; leaves
-// set fields alone. A missing qboot.rom or PVH image means the slower
+// Fills firmware and boot_image from boot, pvh_image and the qboot.rom
+// present; leaves set fields alone. A missing qboot.rom or PVH image means the slower
 // default boot, never an error.
 void resolve_boot_files(VmConfig& config);
 // $POISONLAB_FAST_BOOT: unset, "" or "1": the defaults; "0" or "off": no

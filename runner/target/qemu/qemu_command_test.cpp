@@ -160,15 +160,13 @@ TEST(QemuCommand, ResolveUsesQbootAndThePvhImageWhenPresentOnly) {
   VmConfig c = sample_config();
   c.qemu_binary = "/nonexistent/qemu-system-x86_64";
   c.kernel_image = tmp.path() / "vmlinuz";
-  write_file_atomic(c.kernel_image, "bzImage");
-  EXPECT_EQ(pvh_boot_image_path(c.kernel_image), tmp.path() / "vmlinuz.pvh");
 
-  // Nothing beside the kernel: it boots as a bzImage.
+  // No PVH image from the kernel stage: it boots as a bzImage.
   VmConfig r = c;
   resolve_boot_files(r);
   EXPECT_TRUE(r.boot_image.empty());
 
-  write_file_atomic(pvh_boot_image_path(c.kernel_image), "elf");
+  c.pvh_image = tmp.path() / "vmlinuz.pvh";
   r = c;
   resolve_boot_files(r);
   EXPECT_EQ(r.boot_image, tmp.path() / "vmlinuz.pvh");
