@@ -26,9 +26,24 @@ std::string read_file(const fs::path& path) {
   return ss.str();
 }
 
-void write_file_atomic(const fs::path& path, std::string_view content) {
+namespace {
+fs::path temporary_beside(const fs::path& path) {
   fs::path tmp = path;
   tmp += ".tmp." + std::to_string(getpid());
+  return tmp;
+}
+
+void rename_into_place(const fs::path& tmp, const fs::path& path) {
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    throw UserError("cannot rename " + tmp.string() + " to " + path.string() + ": " + strerror(err));
+  }
+}
+}  // namespace
+
+void write_file_atomic(const fs::path& path, std::string_view content) {
+  fs::path tmp = temporary_beside(path);
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) throw UserError("cannot write " + tmp.string() + ": " + strerror(errno));
   size_t done = 0;
@@ -47,11 +62,38 @@ void write_file_atomic(const fs::path& path, std::string_view content) {
     ::unlink(tmp.c_str());
     throw UserError("cannot write " + tmp.string() + ": " + strerror(err));
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  rename_into_place(tmp, path);
+}
+
+size_t write_file_atomic(const fs::path& path, const std::function<void(std::ostream&)>& write) {
+  fs::path tmp = temporary_beside(path);
+  size_t bytes = 0;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    std::vector<char> buffer(1 << 20);
+    out.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    try {
+      if (out) write(out);
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+    out.flush();
+    if (!out) {
+      int err = errno;
+      ::unlink(tmp.c_str());
+      throw UserError("cannot write " + tmp.string() + ": " + strerror(err));
+    }
+    bytes = static_cast<size_t>(out.tellp());
+  }
+  UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd || ::fsync(fd.get()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    throw UserError("cannot rename " + tmp.string() + " to " + path.string() + ": " + strerror(err));
+    throw UserError("cannot write " + tmp.string() + ": " + strerror(err));
   }
+  rename_into_place(tmp, path);
+  return bytes;
 }
 
 namespace {

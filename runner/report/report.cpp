@@ -1,11 +1,5 @@
 #include "report/report.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <map>
 
 #include <stdexcept>
@@ -14,7 +8,6 @@
 
 #include "common/error.h"
 #include "common/fs_util.h"
-#include "common/unique_fd.h"
 #include "report/fio_summary.h"
 #include "report/json_access.h"
 #include "report/matrix.h"
@@ -33,35 +26,15 @@ std::string dump_report_json(const json& value) {
   return value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-// The same text streamed to a file, written atomically like
-// write_file_atomic (temporary file, fsync, rename) but never held as one
-// string: a large range's cell is hundreds of MB of JSON. Returns its bytes.
+// The same text streamed to a file (never held as one string: a large
+// range's cell is hundreds of MB of JSON). Returns its bytes.
 size_t write_json_file_atomic(const std::filesystem::path& path, const json& value) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(getpid());
-  size_t bytes = 0;
-  try {
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) throw UserError("cannot write " + tmp.string());
-      std::vector<char> buffer(1 << 20);
-      out.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      nlohmann::detail::serializer<json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
-                                                    json::error_handler_t::replace);
-      serializer.dump(value, true, false, 2);
-      out << "\n";
-      out.flush();
-      if (!out) throw UserError("cannot write " + tmp.string());
-      bytes = static_cast<size_t>(out.tellp());
-    }
-    UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd || ::fsync(fd.get()) != 0) throw UserError("cannot write " + tmp.string() + ": " + strerror(errno));
-  } catch (...) {
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  std::filesystem::rename(tmp, path);
-  return bytes;
+  return write_file_atomic(path, [&](std::ostream& out) {
+    nlohmann::detail::serializer<json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
+                                                  json::error_handler_t::replace);
+    serializer.dump(value, true, false, 2);
+    out << "\n";
+  });
 }
 
 // Each trial's wall time in the guest (end_ns - start_ns): what a trial
