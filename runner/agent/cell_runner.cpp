@@ -12,6 +12,7 @@
 #include "agent/aim.h"
 #include "agent/btf_enum.h"
 #include "agent/clock.h"
+#include "agent/cxl_observe.h"
 #include "agent/fio_jobs.h"
 #include "agent/kernel_pfns.h"
 #include "agent/kmsg.h"
@@ -327,6 +328,11 @@ class Trial {
       for (size_t i = 0; i < victims_->size() && spec_.reaccess; ++i)
         reaccess_[i] = victims_->reaccess(i, reaccess_page(victims_->plan(i)), kReaccessTimeout);
     badblocks_after_ = badblocks_of(stack_);
+    if (stack_.cxl() && aim_)  // CXL (issue 5): the units' DPAs and the device's poison list, read back
+      cxl_ = {{"region", stack_.cxl()->region},
+              {"memdev", stack_.cxl()->memdev},
+              {"units", unit_dpas(*stack_.cxl(), aim_->units)},
+              {"poison_list_read", read_poison_list(*stack_.cxl())}};
     if (!device_hung()) {
       pread_ = pread_probes();
       checksums_after_ = checksums(true);
@@ -431,6 +437,7 @@ class Trial {
                {"kernel_log", kmsg_.since(kmark_)},
                {"perf", perf_json_}};
     if (fio_) trial["fio"] = fio_->to_json();
+    if (!cxl_.is_null()) trial["cxl"] = cxl_;
     json events = json::array();
     if (ctx_.trace)
       for (const auto& e : ctx_.trace->read(errors_)) events.push_back(e);
@@ -467,6 +474,7 @@ class Trial {
   json pread_ = json::array();
   json badblocks_before_ = json::object(), badblocks_after_ = json::object();
   json fs_probe_ = nullptr, soft_offline_ = nullptr;
+  json cxl_ = nullptr;  // CXL cells: unit DPAs and the poison-list read
   std::unique_ptr<TrialPerf> perf_;
   json perf_json_ = nullptr;
 };
@@ -509,6 +517,9 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
   const bool stack_per_trial = spec.method == "unbind" || spec.target.straddle == "concat-seam";
   json stacks = json::array(), teardowns = json::array(), trials = json::array();
   json probe_benchmark = nullptr;
+  // CXL (issue 5): cxl:cxl_poison in the trial traces (poison-list reads, injections).
+  std::optional<CxlPoisonTraceEvent> cxl_trace;
+  if (spec.cxl() && trace) cxl_trace.emplace(trace->to_json(true).value("instance", "/sys/kernel/tracing/instances/poisonlab"));
   std::optional<std::string> unusable;
   for (int t = 0; t < spec.trials && !unusable;) {
     ctx.progress("stack", std::nullopt, nullptr);
@@ -547,6 +558,7 @@ json run_cell(const CellSpec& spec, const CellContext& ctx) {
                    {"probe_benchmark", probe_benchmark},
                    {"teardown", teardowns.empty() ? json(nullptr) : teardowns.back()},
                    {"started_ns", started}};
+  if (cxl_trace) observation["cxl_trace"] = cxl_trace->to_json();
   if (stacks.size() > 1) {
     observation["stacks"] = stacks;
     observation["teardowns"] = teardowns;

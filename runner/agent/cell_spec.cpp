@@ -149,6 +149,10 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
                              s.fs_type == "xfs" ? s.mkfs_options : std::vector<std::string>{"-b", "4096"});
   s.mount_options = r.strings(fs, "mount_options", "/filesystem", s.fs_type == "xfs" ? s.mount_options : std::vector<std::string>{"dax"});
 
+  // CXL (issue 5): the pmem comes from a CXL region, which is one disk.
+  s.pmem = r.string(cell, "pmem", "", s.pmem, {"nvdimm", "cxl"});
+  if (s.pmem == "cxl" && s.disks_needed() > 1) r.fail("/stack/type", "raw or dm-linear on a CXL region (one disk)");
+
   const json& ns = r.object(cell, "namespace", "", false);
   s.ns_mode = r.string(ns, "mode", "/namespace", s.ns_mode, {"fsdax"});
   s.ns_map = r.string(ns, "map", "/namespace", s.ns_map, {"mem", "dev"});
@@ -164,12 +168,14 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
 
   const json& inj = r.object(cell, "injection", "", true);
   s.method = r.string(inj, "method", "/injection", "",
-                      {"madvise", "hwpoison-pfn", "hard-offline", "mce", "badblocks", "unbind"});
+                      {"madvise", "hwpoison-pfn", "hard-offline", "mce", "badblocks", "unbind", "cxl-qmp-poison",
+                       "cxl-debugfs-poison"});
   s.pages = r.number(inj, "pages", "/injection", 1, 1, 262144, s.method != "unbind");
   s.pacing = r.string(inj, "pacing", "/injection", "per-page", {"per-page", "burst", "rate"});
   if (s.pacing == "rate") s.rate_per_s = r.number(inj, "rate_per_s", "/injection", 0, 1, 1000000, true);
   s.settle_ms = r.number(inj, "settle_ms", "/injection", 1000, 0, 600000);
   if (s.method == "mce") s.mce_mode = r.string(inj, "mce_mode", "/injection", "ao", {"ao", "ar"});
+  if (s.cxl_poison_method() && s.pmem != "cxl") r.fail("/injection/method", "pmem \"cxl\" for " + s.method);
   s.target = parse_target(r, inj, s);
   check_method_fits_target(r, s);
 

@@ -43,6 +43,7 @@ struct CellSpec {
   std::string fs_type = "xfs";     // "xfs" | "ext4"
   std::vector<std::string> mkfs_options{"-m", "rmapbt=1"};
   std::vector<std::string> mount_options{"dax=always"};
+  std::string pmem = "nvdimm";  // "nvdimm" | "cxl" (issue 5: a CXL pmem region instead of NVDIMMs)
   std::string ns_mode = "fsdax";
   std::string ns_map = "mem";
   std::string ns_align = "2M";
@@ -52,7 +53,7 @@ struct CellSpec {
   int early_kill = 2;
   int late_kill = 1;
   int neighbour = 1;
-  std::string method = "madvise";  // madvise | hwpoison-pfn | hard-offline | mce | badblocks | unbind
+  std::string method = "madvise";  // madvise | hwpoison-pfn | hard-offline | mce | badblocks | unbind | cxl-*-poison
   TargetSpec target;
   uint64_t pages = 4;
   std::string pacing = "per-page";  // "per-page" | "burst" | "rate"
@@ -69,6 +70,9 @@ struct CellSpec {
   std::optional<FioSpec> fio;  // fio jobs through every trial (none when absent)
 
   bool file_target() const { return target.space == "file"; }
+  bool cxl() const { return pmem == "cxl"; }
+  // Poison put in a CXL device's poison list (QMP cxl-inject-poison or debugfs inject_poison).
+  bool cxl_poison_method() const { return method == "cxl-qmp-poison" || method == "cxl-debugfs-poison"; }
   // The poisoned pages of each victim file (file targets).
   uint64_t pages_per_file() const { return pages / files; }
   size_t disks_needed() const { return stack_type == "dm-concat" || stack_type == "dm-stripe" ? 2 : 1; }

@@ -157,6 +157,39 @@ void mce_step(const InjectionContext& ctx, InjectionStep& step, const PoisonUnit
   step.consumer = ctx.victims.stop_spin(*ctx.consumer, *unit.file_page, std::chrono::seconds(5)).to_json();
 }
 
+// CXL (issue 5): the unit's page into the type-3 device's poison list, at
+// its DPA (the region's HPA offset from the endpoint decoder's DPA base).
+void cxl_poison_step(const InjectionContext& ctx, InjectionStep& step, const PoisonUnit& unit) {
+  const std::optional<CxlRegion>& region = ctx.stack.cxl();
+  std::optional<uint64_t> dpa = region ? hpa_to_dpa(region->layout, unit.phys) : std::nullopt;
+  if (!dpa) {
+    step.action = fmt::format("{} addr {:#x}", ctx.spec.method, unit.phys);
+    step.start_ns = step.end_ns = monotonic_ns();
+    step.error = region ? fmt::format("address {:#x} is outside CXL {} ({:#x} + {:#x})", unit.phys, region->region,
+                                      region->layout.hpa_start, region->layout.size)
+                        : "the stack has no CXL region";
+    return;
+  }
+  step.dpa = dpa;
+  if (ctx.spec.method == "cxl-debugfs-poison")
+    return write_step(step, fmt::format("/sys/kernel/debug/cxl/{}/inject_poison", region->memdev),
+                      fmt::format("{:#x}", *dpa));
+  json request = {{"action", "cxl-inject-poison"},
+                  {"device", region->qemu_device},
+                  {"start", *dpa},
+                  {"length", address::kPageSize}};
+  step.action = fmt::format("cxl-inject-poison {} dpa {:#x} length {}", region->qemu_device, *dpa, address::kPageSize);
+  step.start_ns = monotonic_ns();
+  try {
+    step.host_reply = ctx.host(request);
+    step.ret = step.host_reply.value("ok", false) ? 0 : -1;
+    if (step.ret != 0) step.error = "the runner could not inject: " + step.host_reply.value("error", "?");
+  } catch (const UserError& e) {
+    step.error = e.what();
+  }
+  step.end_ns = monotonic_ns();
+}
+
 // The pmem driver unbinds the namespace's device in a child: the write can
 // block for good, and a stuck child must not take the agent with it.
 void unbind_step(const InjectionContext& ctx, InjectionStep& step) {
@@ -202,6 +235,7 @@ void run_step(const InjectionContext& ctx, InjectionStep& step) {
     return write_step(step, fmt::format("/sys/block/{}/badblocks", unit->disk_name),
                       fmt::format("{} {}", unit->disk_offset / 512, address::kPageSize / 512));
   if (m == "mce") return mce_step(ctx, step, *unit);
+  if (m == "cxl-qmp-poison" || m == "cxl-debugfs-poison") return cxl_poison_step(ctx, step, *unit);
   step.error = "unknown method " + m;
 }
 
@@ -253,11 +287,13 @@ bool signals_seen(const VictimGroup& victims, const std::vector<ExpectedSignal>&
 }
 
 json InjectionStep::to_json() const {
-  return {{"first_unit", first_unit}, {"units", units},     {"action", action},
-          {"start_ns", start_ns},     {"end_ns", end_ns},   {"ret", ret},
-          {"errno", err},             {"signals_seen_ns", opt(signals_seen_ns)},
-          {"kernel_log", kernel_log}, {"host_reply", host_reply}, {"consumer", consumer},
-          {"hung", hung},             {"error", opt(error)}};
+  json j = {{"first_unit", first_unit}, {"units", units},     {"action", action},
+            {"start_ns", start_ns},     {"end_ns", end_ns},   {"ret", ret},
+            {"errno", err},             {"signals_seen_ns", opt(signals_seen_ns)},
+            {"kernel_log", kernel_log}, {"host_reply", host_reply}, {"consumer", consumer},
+            {"hung", hung},             {"error", opt(error)}};
+  if (dpa) j["dpa"] = *dpa;  // CXL poison methods
+  return j;
 }
 
 bool InjectionResult::hung() const {

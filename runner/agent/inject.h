@@ -12,7 +12,10 @@
 // (/sys/block/pmemN/badblocks; action optional, or action required while a
 // consumer process spins on the page in user mode on the CPU that takes
 // the machine check), unbind (the namespace's pmem driver unbound
-// under the mounted file system, in a child process so a hang is bounded).
+// under the mounted file system, in a child process so a hang is bounded),
+// cxl-qmp-poison (the runner's QMP cxl-inject-poison at the unit's DPA on the
+// type-3 device) and cxl-debugfs-poison (debugfs cxl/memN/inject_poison at
+// the DPA): both put the page in the device's poison list (issue 5).
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -61,6 +64,7 @@ struct InjectionStep {
   std::vector<std::string> kernel_log;  // kmsg lines logged during the step
   nlohmann::json host_reply;            // mce: the runner's reply
   nlohmann::json consumer;              // mce action required: how the consumer's spin ended
+  std::optional<uint64_t> dpa;          // CXL poison methods: the device physical address poisoned
   std::optional<std::string> error;
   bool hung = false;  // unbind: the write did not return within its timeout
   nlohmann::json to_json() const;

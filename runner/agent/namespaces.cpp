@@ -59,11 +59,18 @@ std::vector<std::string> nvdimm_regions() {
   return regions;
 }
 
-NamespaceInfo create_namespace(const std::string& region, const CellSpec& spec) {
+NamespaceInfo create_namespace(const std::string& region, const CellSpec& spec, bool new_when_seed_empty) {
   std::string ns = "namespace" + region.substr(6) + ".0";
-  auto r = run_checked({"ndctl", "create-namespace", "-f", "-e", ns, "-m", spec.ns_mode, "-M", spec.ns_map, "-a",
-                        spec.ns_align},
-                       {.timeout = std::chrono::minutes(2)});
+  // A labelled region (a CXL region with its LSA) starts with an empty seed
+  // namespace, which ndctl cannot reconfigure (it asks for a size): make a
+  // new namespace over the whole region instead.
+  bool seed_empty = new_when_seed_empty && read_u64_attr(kNdDevices / ns / "size") == 0;
+  std::vector<std::string> target = seed_empty ? std::vector<std::string>{"-r", region}
+                                               : std::vector<std::string>{"-f", "-e", ns};
+  std::vector<std::string> argv = {"ndctl", "create-namespace"};
+  argv.insert(argv.end(), target.begin(), target.end());
+  argv.insert(argv.end(), {"-m", spec.ns_mode, "-M", spec.ns_map, "-a", spec.ns_align});
+  auto r = run_checked(argv, {.timeout = std::chrono::minutes(2)});
   json out = json::parse(r.out, nullptr, false);
   if (out.is_discarded() || !out.is_object() || !out.contains("blockdev"))
     throw UserError("ndctl create-namespace printed no JSON with a blockdev: " + r.out);

@@ -35,8 +35,10 @@ struct NamespaceInfo {
 std::vector<std::string> nvdimm_regions();
 
 // `ndctl create-namespace -f -e namespace<N>.0` with the spec's mode, map
-// and alignment on region "region<N>"; throws UserError on failure.
-NamespaceInfo create_namespace(const std::string& region, const CellSpec& spec);
+// and alignment on region "region<N>"; with new_when_seed_empty and a
+// seed namespace of size 0 (a labelled CXL region), `-r region<N>` instead.
+// Throws UserError on failure.
+NamespaceInfo create_namespace(const std::string& region, const CellSpec& spec, bool new_when_seed_empty = false);
 
 // The region's badblocks ("sector count" lines, relative to the region),
 // which outlive the namespace: media errors the NFIT notifier recorded.

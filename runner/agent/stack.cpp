@@ -151,6 +151,21 @@ void Stack::build_steps() {
 }
 
 void Stack::create_namespaces() {
+  if (spec_.cxl()) {  // CXL (issue 5): one region on the type-3 device, one namespace in it
+    json region_record, namespace_record;
+    cxl_record_ = json::object();
+    try {
+      cxl_ = ensure_cxl_region(region_record);
+      cxl_record_["region_setup"] = region_record;
+      namespaces_.push_back(create_cxl_namespace(*cxl_, spec_, namespace_record));
+      cxl_record_["namespace_setup"] = namespace_record;
+    } catch (...) {
+      cxl_record_["region_setup"] = region_record;
+      cxl_record_["namespace_setup"] = namespace_record;
+      throw;
+    }
+    return;
+  }
   std::vector<std::string> regions = nvdimm_regions();
   if (regions.size() < spec_.disks_needed())
     throw UserError(fmt::format("the {} stack needs {} NVDIMM regions with a namespace, found {} under /sys/bus/nd/devices",
@@ -232,7 +247,7 @@ json Stack::to_json() const {
     namespaces.push_back(ns.to_json());
     disks.push_back(ns.disk());
   }
-  return json{{"ok", ok()},
+  json out{{"ok", ok()},
               {"error", opt(error_)},
               {"type", spec_.stack_type},
               {"namespaces", namespaces},
@@ -247,6 +262,13 @@ json Stack::to_json() const {
               {"dax", {{"statx_attr_dax", opt(statx_dax_)}, {"mount_dax_option", opt(mount_dax_option_)},
                        {"super_options", super_options_}}},
               {"phases_ns", phases_ns_}};
+  if (spec_.cxl()) {  // CXL (issue 5): the region, its layout and how it was set up
+    json cxl = cxl_ ? cxl_->to_json() : json::object();
+    if (cxl_record_.is_object())
+      for (const auto& [key, value] : cxl_record_.items()) cxl[key] = value;
+    out["cxl"] = cxl;
+  }
+  return out;
 }
 
 json Stack::teardown() {

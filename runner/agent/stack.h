@@ -14,6 +14,7 @@
 
 #include "address/stack_map.h"
 #include "agent/cell_spec.h"
+#include "agent/cxl_region.h"
 #include "agent/namespaces.h"
 
 namespace poisonlab::agent {
@@ -64,6 +65,8 @@ class Stack {
   const std::filesystem::path& fs_device() const { return fs_device_; }
   const std::vector<NamespaceInfo>& namespaces() const { return namespaces_; }
   const address::StackMap& map() const { return map_; }
+  // CXL (issue 5): the region the namespace sits on (pmem "cxl" only).
+  const std::optional<CxlRegion>& cxl() const { return cxl_; }
   nlohmann::json to_json() const;
   // Unmounts, checks the file system (spec.fsck) and removes the dm device;
   // safe to call twice.
@@ -80,6 +83,8 @@ class Stack {
 
   CellSpec spec_;
   std::optional<std::string> error_;
+  std::optional<CxlRegion> cxl_;
+  nlohmann::json cxl_record_ = nullptr;  // how the region and namespace were made
   std::vector<NamespaceInfo> namespaces_;
   address::StackMap map_;
   std::filesystem::path fs_device_;

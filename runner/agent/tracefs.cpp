@@ -26,6 +26,9 @@ const std::vector<ProbeDef>& default_probes() {
       {"dax_holder_notify_failure", "kprobe", "dax_holder_notify_failure off=$arg2:x64 len=$arg3:x64 flags=$arg4:x32",
        ""},
       {"dax_holder_notify_failure_ret", "kretprobe", "dax_holder_notify_failure ret=$retval:s32", ""},
+      // Present only in kernels with kernel-config/patches/dm-notify-failure:
+      // elsewhere the probe fails and the report says so.
+      {"dm_dax_notify_failure", "kprobe", "dm_dax_notify_failure off=$arg2:x64 len=$arg3:x64 flags=$arg4:x32", ""},
       {"xfs_dax_notify_failure", "kprobe", "xfs_dax_notify_failure off=$arg2:x64 len=$arg3:x64 flags=$arg4:x32", ""},
       {"xfs_dax_notify_failure_ret", "kretprobe", "xfs_dax_notify_failure ret=$retval:s32", ""},
       {"mf_dax_kill_procs", "kprobe", "mf_dax_kill_procs index=$arg2:x64 count=$arg3:u64 flags=$arg4:x32", ""},

@@ -8,6 +8,7 @@
 #include "common/fs_util.h"
 #include "kernel/kernel.h"
 #include "kernel/kernel_config.h"
+#include "kernel/source_build.h"
 #include "plan/plan.h"
 #include "report/matrix.h"
 #include "report/rejudge.h"
@@ -66,6 +67,35 @@ void add_kernel_check_command(CLI::App& kernel, int& exit_code) {
   check->callback([&] { exit_code = check_kernel_config(configs, scenarios); });
 }
 
+void add_kernel_build_command(CLI::App& kernel, const fs::path& variants) {
+  static std::vector<std::string> names;
+  static KernelBuildOptions options;
+  auto* build = kernel.add_subcommand("build", "Build source variants: patch series, base config + fragments, ccache");
+  build->add_option("variants", names, "Variant names (source: build in kernel-config/variants.json)")->required();
+  build->add_option("--jobs,-j", options.jobs, "make -j (default: CPUs + 1)");
+  build->add_flag("--cold", options.cold, "Fresh object folder, no ccache hits: measures a cold build");
+  build->add_option("--change", options.change_file,
+                    "Give this source file (relative to the tree) a one-line change first: measures a warm rebuild");
+  build->callback([&] {
+    auto registry = VariantRegistry::load(variants);
+    for (const auto& name : names) registry.build_variant(name);  // every name checked before a long build
+    for (const auto& name : names) {
+      auto built = build_kernel(registry.build_variant(name), KernelCache::from_environment(), options, std::cout);
+      const auto& r = built.record;
+      const auto& hits = r["ccache"];
+      std::cout << fmt::format(
+          "{}: built {} in {:.0f} s ({}, make -j{}: {:.0f} s; ccache {} hits, {} compiled)\n  bzImage {}\n"
+          "  config sha256 {}\n  patches sha256 {}\n  {}\n",
+          name, r["release"].get<std::string>(), r["seconds"]["total"].get<double>(), r["kind"].get<std::string>(),
+          r["jobs"].get<int>(), r["seconds"]["make"].get<double>(),
+          hits.value("direct_cache_hit", 0) + hits.value("preprocessed_cache_hit", 0), hits.value("cache_miss", 0) + hits.value("recache", 0),
+          built.bzimage.string(), r["config_sha256"].get<std::string>(),
+          r["patches"]["sha256"].get<std::string>().empty() ? "(none)" : r["patches"]["sha256"].get<std::string>(),
+          r["compiler"].get<std::string>());
+    }
+  });
+}
+
 void add_kernel_commands(CLI::App& app, const fs::path& variants, int& exit_code) {
   auto* kernel = app.add_subcommand("kernel", "Kernel variants")->require_subcommand(1);
   kernel->add_subcommand("list", "List the known kernel variants")->callback([&] {
@@ -84,6 +114,7 @@ void add_kernel_commands(CLI::App& app, const fs::path& variants, int& exit_code
     }
   });
   add_kernel_check_command(*kernel, exit_code);
+  add_kernel_build_command(*kernel, variants);
 }
 
 void add_inspection_commands(CLI::App& app) {

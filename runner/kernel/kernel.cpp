@@ -16,6 +16,7 @@
 #include "kernel/debian_fetch.h"
 #include "kernel/initramfs.h"
 #include "kernel/module_deps.h"
+#include "kernel/source_build.h"
 #include "version.h"
 
 namespace poisonlab {
@@ -167,13 +168,35 @@ nlohmann::json KernelArtifacts::to_json() const {
           {"initramfs", initramfs.string()},
           {"config", config.string()},
           {"config_sha256", config_sha256},
-          {"modules", modules}};
+          {"modules", modules},
+          {"build", build}};
 }
 
 fs::path default_variant_registry() { return fs::path(kSourceDir) / "kernel-config" / "variants.json"; }
 
+namespace {
+
+// Built variants have everything built in: an initramfs without modules.
+KernelArtifacts prepare_built(const BuildVariant& variant, const KernelCache& cache, std::ostream& log) {
+  CacheLock lock(cache.kernels_dir() / ".lock");
+  BuiltKernel built = locate_built_kernel(variant, cache);
+  KernelArtifacts a;
+  a.variant = variant.name;
+  a.release = built.record.value("release", "unknown");
+  a.vmlinuz = built.bzimage;
+  a.config = built.config;
+  a.config_sha256 = sha256_file(built.config);
+  a.build = built.record;
+  attach_initramfs(a, built.dir, ModuleIndex::parse("", ""), {}, {}, {}, log);
+  attach_pvh_image(a, built.dir, log);
+  return a;
+}
+
+}  // namespace
+
 KernelArtifacts prepare_variant(const VariantRegistry& registry, const std::string& name, const KernelCache& cache,
                                 std::ostream& log) {
+  if (registry.is_build(name)) return prepare_built(registry.build_variant(name), cache, log);
   DebianVariant variant = registry.variant(name);  // unknown name: InputError before any work
   CacheLock lock(cache.kernels_dir() / ".lock");
   DebianKernel kernel = locate_or_fetch(variant, cache, log);

@@ -23,11 +23,14 @@ struct KernelArtifacts {
   std::string config_sha256;              // "" if no config
   std::vector<std::string> modules;       // module file names in the initramfs, in load order
   std::filesystem::path pvh_image;        // the uncompressed kernel ELF with a PVH entry; empty: none
+  nlohmann::json build;                   // source-built variants: the build record (kernel.json); else null
   nlohmann::json to_json() const;
 };
 
 // Fetches the variant's kernel (if not cached) and returns its artifacts;
-// builds the initramfs if missing. Progress lines go to log.
+// builds the initramfs if missing. Progress lines go to log. A variant built
+// from source must have been built (`poisonlab kernel build`) from the
+// inputs the registry names now, else UserError (exit 2) says how.
 KernelArtifacts prepare_variant(const VariantRegistry& registry, const std::string& name,
                                 const KernelCache& cache, std::ostream& log);
 

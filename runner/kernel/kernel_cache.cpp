@@ -55,6 +55,14 @@ fs::path KernelCache::custom_dir(const std::string& image_sha256) const {
   return kernels_dir() / "custom" / image_sha256.substr(0, 16);
 }
 
+fs::path KernelCache::build_source_dir(const std::string& package, const std::string& tarball_sha256) const {
+  return kernels_dir() / "build" / "src" / (safe_path_component(package) + "-" + tarball_sha256.substr(0, 16));
+}
+
+fs::path KernelCache::build_dir(const std::string& variant) const {
+  return kernels_dir() / "build" / safe_path_component(variant);
+}
+
 std::string initramfs_file_name(const std::vector<std::string>& module_paths, const std::string& init_script) {
   nlohmann::json key = {{"modules", module_paths}, {"init", init_script}};
   return "initramfs-" + sha256_hex(key.dump()).substr(0, 16) + ".cpio";

@@ -3,6 +3,10 @@
 //   <root>/kernels/debian/<package>_<version>/   extracted tree + kernel.json
 //   <root>/kernels/variants/<variant>.json         last resolution of a name
 //   <root>/kernels/custom/<image sha>/             custom image + initramfs
+//   <root>/kernels/build/src/<package>-<tar sha>/  extracted kernel source
+//   <root>/kernels/build/<variant>/                 patched tree, objects,
+//                                                   build log, bzImage, kernel.json
+//   <root>/ccache/                                  compiler cache of kernel builds
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -18,6 +22,9 @@ struct KernelCache {
   std::filesystem::path debian_dir(const std::string& package, const std::string& version) const;
   std::filesystem::path variant_pointer(const std::string& variant) const;
   std::filesystem::path custom_dir(const std::string& image_sha256) const;
+  std::filesystem::path build_source_dir(const std::string& package, const std::string& tarball_sha256) const;
+  std::filesystem::path build_dir(const std::string& variant) const;
+  std::filesystem::path ccache_dir() const { return root / "ccache"; }
 };
 
 // Names an initramfs by what goes into it, so changing the module list or

@@ -116,11 +116,13 @@ const Table& requirement_table() {
       {"ext4", {{"CONFIG_EXT4_FS", true}}},
       {"dm", {{"CONFIG_BLK_DEV_DM", true}}},  // dm-linear and dm-stripe are in dm-mod
       {"trace", {{"CONFIG_DEBUG_FS", false}, {"CONFIG_FTRACE", false}, {"CONFIG_FUNCTION_TRACER", false},
-                 {"CONFIG_KPROBES", false}, {"CONFIG_KRETPROBES", false}, {"CONFIG_KPROBE_EVENTS", false},
-                 {"CONFIG_DEBUG_INFO_BTF", false}}},
+                 {"CONFIG_KPROBES", false}, {"CONFIG_KRETPROBES", false}, {"CONFIG_KPROBE_EVENTS", false}}},
       {"mce", {{"CONFIG_X86_MCE", false}, {"CONFIG_X86_MCE_INTEL", false}}},
       {"perf", {{"CONFIG_PERF_EVENTS", false}}},
-      {"cxl", {{"CONFIG_PCIEPORTBUS", false}, {"CONFIG_CXL_BUS", true}, {"CONFIG_CXL_PCI", true},
+      // Optional: reports name enum mf_flags from /sys/kernel/btf/vmlinux;
+      // without it the flags stay numbers. Costs debug info in every build.
+      {"btf", {{"CONFIG_DEBUG_INFO_BTF", false}}},
+      {"cxl", {{"CONFIG_PCIEPORTBUS", false}, {"CONFIG_PCI_MMCONFIG", false}, {"CONFIG_CXL_BUS", true}, {"CONFIG_CXL_PCI", true},
                {"CONFIG_CXL_ACPI", true}, {"CONFIG_CXL_PMEM", true}, {"CONFIG_CXL_MEM", true},
                {"CONFIG_CXL_PORT", true}, {"CONFIG_CXL_REGION", false},
                {"CONFIG_CXL_REGION_INVALIDATION_TEST", false}}},
@@ -200,6 +202,7 @@ std::set<std::string> scenario_config_features(const Scenario& scenario) {
   bool trace_sweep = scenario.sweep && scenario.sweep->parameter == "trace";
   if (scenario.trace || trace_sweep) features.insert("trace");
   if (scenario.perf) features.insert("perf");
+  if (scenario.topology.is_cxl()) features.insert("cxl");
   return features;
 }
 

@@ -124,11 +124,12 @@ TEST(KernelConfig, FeaturesOfAScenario) {
 TEST(KernelConfig, ShippedFragmentsParseAndBaseCoversEveryFeatureButCxl) {
   fs::path dir = fs::path(POISONLAB_SOURCE_DIR) / "kernel-config/fragments";
   std::vector<NamedConfig> fragments;
-  for (const char* name : {"base.config", "cxl-vm.config", "debug.config"})
+  for (const char* name : {"base.config", "cxl-vm.config", "debug.config", "btf.config"})
     fragments.push_back({name, load_kernel_config(dir / name)});
   std::set<std::string> all(config_features().begin(), config_features().end());
   std::set<std::string> without_cxl = all;
   without_cxl.erase("cxl");
+  without_cxl.erase("btf");
   EXPECT_TRUE(all_present(check_config(fragments[0].config, without_cxl)))
       << format_config_check(check_config(fragments[0].config, without_cxl));
   auto merged = merge_kernel_configs(fragments);

@@ -92,16 +92,67 @@ std::vector<ModuleRequest> parse_modules(const Ctx& ctx, const json& object, con
   return out;
 }
 
-DebianVariant parse_variant(const Ctx& ctx, const std::string& name, const json& v) {
+void check_variant_name(const Ctx& ctx, const std::string& name, const json& v) {
   std::string pointer = "/variants/" + name;
   static const std::regex name_re("[a-z0-9][a-z0-9.+_-]*");
   if (!std::regex_match(name, name_re) || name == "custom")
     ctx.fail(pointer, fmt::format("'{}' is not a valid variant name (lower-case letters, digits, . + _ -; "
                                   "'custom' is reserved)", name));
   if (!v.is_object()) ctx.fail(pointer, "expected an object");
-  reject_unknown_keys(ctx, v, pointer, {"description", "source", "metapackage", "suites", "package_glob", "modules"});
+}
+
+std::string variant_source(const Ctx& ctx, const std::string& name, const json& v) {
+  std::string pointer = "/variants/" + name;
   std::string source = require_string(ctx, v, pointer, "source");
-  if (source != "debian") ctx.fail(pointer + "/source", fmt::format("unsupported source '{}' (expected \"debian\")", source));
+  if (source != "debian" && source != "build")
+    ctx.fail(pointer + "/source", fmt::format("unsupported source '{}' (expected \"debian\" or \"build\")", source));
+  return source;
+}
+
+// A path inside the registry's folder that must exist (file or folder).
+std::filesystem::path existing_path(const Ctx& ctx, const std::filesystem::path& base_dir, const std::string& pointer,
+                                    const std::string& relative, bool folder) {
+  std::filesystem::path p = base_dir / relative;
+  std::error_code ec;
+  bool ok = folder ? std::filesystem::is_directory(p, ec) : std::filesystem::is_regular_file(p, ec);
+  if (!ok) ctx.fail(pointer, fmt::format("{} '{}' not found", folder ? "folder" : "file", p.string()));
+  return p;
+}
+
+BuildVariant parse_build_variant(const Ctx& ctx, const std::string& name, const json& v,
+                                 const std::filesystem::path& base_dir) {
+  std::string pointer = "/variants/" + name;
+  reject_unknown_keys(ctx, v, pointer, {"description", "source", "tree", "base", "fragments", "patches"});
+  BuildVariant out;
+  out.name = name;
+  if (v.contains("description")) out.description = require_string(ctx, v, pointer, "description");
+  auto tree = v.find("tree");
+  if (tree == v.end() || !tree->is_object())
+    ctx.fail(pointer + "/tree", "expected {\"debian_source_package\": \"linux-source-X.Y\"}");
+  reject_unknown_keys(ctx, *tree, pointer + "/tree", {"debian_source_package"});
+  out.debian_source_package = require_string(ctx, *tree, pointer + "/tree", "debian_source_package");
+  static const std::regex package_re("linux-source-[0-9]+\\.[0-9]+");
+  if (!std::regex_match(out.debian_source_package, package_re))
+    ctx.fail(pointer + "/tree/debian_source_package",
+             fmt::format("'{}' is not a Debian kernel source package (expected linux-source-X.Y)",
+                         out.debian_source_package));
+  out.base = existing_path(ctx, base_dir, pointer + "/base", require_string(ctx, v, pointer, "base"), false);
+  auto fragments = v.contains("fragments") ? require_string_list(ctx, v, pointer, "fragments")
+                                            : std::vector<std::string>{};
+  for (size_t i = 0; i < fragments.size(); ++i)
+    out.fragments.push_back(
+        existing_path(ctx, base_dir, fmt::format("{}/fragments/{}", pointer, i), fragments[i], false));
+  if (v.contains("patches")) {
+    out.patches =
+        existing_path(ctx, base_dir, pointer + "/patches", require_string(ctx, v, pointer, "patches"), true);
+    existing_path(ctx, base_dir, pointer + "/patches", (out.patches / "series").string(), false);
+  }
+  return out;
+}
+
+DebianVariant parse_variant(const Ctx& ctx, const std::string& name, const json& v) {
+  std::string pointer = "/variants/" + name;
+  reject_unknown_keys(ctx, v, pointer, {"description", "source", "metapackage", "suites", "package_glob", "modules"});
   DebianVariant out;
   out.name = name;
   out.metapackage = require_string(ctx, v, pointer, "metapackage");
@@ -128,10 +179,11 @@ VariantRegistry VariantRegistry::load(const std::filesystem::path& file) {
   } catch (const json::parse_error& e) {
     throw InputError(file.string(), "", std::string("not valid JSON: ") + e.what());
   }
-  return parse(doc, file.string());
+  return parse(doc, file.string(), file.parent_path());
 }
 
-VariantRegistry VariantRegistry::parse(const json& doc, const std::string& file_label) {
+VariantRegistry VariantRegistry::parse(const json& doc, const std::string& file_label,
+                                       const std::filesystem::path& base_dir) {
   VariantRegistry registry;
   registry.file_ = file_label;
   Ctx ctx{registry.file_};
@@ -140,7 +192,13 @@ VariantRegistry VariantRegistry::parse(const json& doc, const std::string& file_
   auto variants = doc.find("variants");
   if (variants == doc.end() || !variants->is_object() || variants->empty())
     ctx.fail("/variants", "expected a non-empty object of variant name -> definition");
-  for (const auto& [name, v] : variants->items()) registry.variants_[name] = parse_variant(ctx, name, v);
+  for (const auto& [name, v] : variants->items()) {
+    check_variant_name(ctx, name, v);
+    if (variant_source(ctx, name, v) == "build")
+      registry.builds_[name] = parse_build_variant(ctx, name, v, base_dir);
+    else
+      registry.variants_[name] = parse_variant(ctx, name, v);
+  }
   auto custom = doc.find("custom");
   if (custom == doc.end() || !custom->is_object())
     ctx.fail("/custom", "expected an object with the \"modules\" for --kernel-image kernels");
@@ -151,12 +209,15 @@ VariantRegistry VariantRegistry::parse(const json& doc, const std::string& file_
 }
 
 std::vector<std::string> VariantRegistry::names() const {
-  std::vector<std::string> out;
-  for (const auto& [name, v] : variants_) out.push_back(name);
-  return out;
+  std::set<std::string> sorted;
+  for (const auto& [name, v] : variants_) sorted.insert(name);
+  for (const auto& [name, v] : builds_) sorted.insert(name);
+  return {sorted.begin(), sorted.end()};
 }
 
-bool VariantRegistry::contains(const std::string& name) const { return variants_.count(name) > 0; }
+bool VariantRegistry::contains(const std::string& name) const {
+  return variants_.count(name) > 0 || builds_.count(name) > 0;
+}
 
 const json& VariantRegistry::get(const std::string& name) const {
   if (!contains(name)) {
@@ -169,7 +230,17 @@ const json& VariantRegistry::get(const std::string& name) const {
 
 DebianVariant VariantRegistry::variant(const std::string& name) const {
   get(name);  // throws the unknown-variant error
+  if (!variants_.count(name))
+    throw InputError(file_, "/variants/" + name, fmt::format("'{}' is built from source, not a Debian package", name));
   return variants_.at(name);
+}
+
+BuildVariant VariantRegistry::build_variant(const std::string& name) const {
+  get(name);
+  if (!builds_.count(name))
+    throw InputError(file_, "/variants/" + name,
+                     fmt::format("'{}' is a Debian package, not built from source (poisonlab kernel fetch)", name));
+  return builds_.at(name);
 }
 
 }  // namespace poisonlab

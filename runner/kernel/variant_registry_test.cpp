@@ -46,7 +46,7 @@ std::string load_error(const json& doc) {
 
 TEST(VariantRegistry, TheShippedRegistryHasBothDebianVariants) {
   auto registry = VariantRegistry::load(std::filesystem::path(POISONLAB_SOURCE_DIR) / "kernel-config/variants.json");
-  EXPECT_THAT(registry.names(), ElementsAre("debian-6.1", "debian-6.12"));
+  EXPECT_THAT(registry.names(), ElementsAre("debian-6.1", "debian-6.12", "pl-6.12", "pl-6.12-dm-notify"));
   auto v612 = registry.variant("debian-6.12");
   EXPECT_THAT(v612.suites, ElementsAre("bookworm-backports"));
   // Every filesystem and stack a scenario can ask for needs its module in the initramfs.
@@ -142,6 +142,91 @@ TEST(VariantRegistry, ResolutionKeyChangesWithTheResolutionInputsOnly) {
   EXPECT_EQ(a.resolution_key(), b.resolution_key());
   b.suites = {"bookworm"};
   EXPECT_NE(a.resolution_key(), b.resolution_key());
+}
+
+// A build variant whose files live in a temporary kernel-config folder.
+struct BuildFixture {
+  TempDir dir{"variants"};
+  BuildFixture() {
+    std::filesystem::create_directories(dir / "base");
+    std::filesystem::create_directories(dir / "fragments");
+    std::filesystem::create_directories(dir / "patches/p");
+    std::ofstream(dir / "base/vm.config") << "CONFIG_64BIT=y\n";
+    std::ofstream(dir / "fragments/a.config") << "CONFIG_XFS_FS=y\n";
+    std::ofstream(dir / "patches/p/series") << "0001-x.patch\n";
+  }
+  json doc(const json& variant) const {
+    json d = valid_doc();
+    d["variants"]["pl-x"] = variant;
+    return d;
+  }
+  static json variant() {
+    return json::parse(R"({"source": "build", "tree": {"debian_source_package": "linux-source-6.12"},
+                           "base": "base/vm.config", "fragments": ["fragments/a.config"], "patches": "patches/p"})");
+  }
+  std::string error(const json& variant) const {
+    try {
+      VariantRegistry::parse(doc(variant), "variants.json", dir.path());
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+TEST(VariantRegistry, BuildVariantPathsResolveAgainstTheRegistryFolder) {
+  BuildFixture f;
+  auto registry = VariantRegistry::parse(f.doc(BuildFixture::variant()), "variants.json", f.dir.path());
+  ASSERT_TRUE(registry.is_build("pl-x"));
+  EXPECT_FALSE(registry.is_build("debian-6.1"));
+  auto v = registry.build_variant("pl-x");
+  EXPECT_EQ(v.debian_source_package, "linux-source-6.12");
+  EXPECT_EQ(v.base, f.dir / "base/vm.config");
+  EXPECT_THAT(v.fragments, ElementsAre(f.dir / "fragments/a.config"));
+  EXPECT_EQ(v.patches, f.dir / "patches/p");
+  EXPECT_THAT(registry.names(), ElementsAre("debian-6.1", "debian-6.12", "pl-x"));
+}
+
+TEST(VariantRegistry, BuildAndDebianVariantsAreNotInterchangeable) {
+  BuildFixture f;
+  auto registry = VariantRegistry::parse(f.doc(BuildFixture::variant()), "variants.json", f.dir.path());
+  try {
+    registry.variant("pl-x");
+    FAIL() << "a build variant is not a Debian package";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("built from source"));
+  }
+  try {
+    registry.build_variant("debian-6.1");
+    FAIL() << "a Debian variant is not built";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("kernel fetch"));
+  }
+}
+
+TEST(VariantRegistry, BadBuildVariantsNameTheFieldAndTheMissingFile) {
+  BuildFixture f;
+  auto v = BuildFixture::variant();
+  v["fragments"] = {"fragments/missing.config"};
+  EXPECT_THAT(f.error(v), HasSubstr("/variants/pl-x/fragments/0: file '"));
+  EXPECT_THAT(f.error(v), HasSubstr("missing.config' not found"));
+  v = BuildFixture::variant();
+  v["patches"] = "patches/none";
+  EXPECT_THAT(f.error(v), HasSubstr("/variants/pl-x/patches: folder"));
+  v = BuildFixture::variant();
+  v["tree"]["debian_source_package"] = "linux-image-6.12";
+  EXPECT_THAT(f.error(v), HasSubstr("expected linux-source-X.Y"));
+  v = BuildFixture::variant();
+  v.erase("base");
+  EXPECT_THAT(f.error(v), HasSubstr("/variants/pl-x/base: missing field"));
+  v = BuildFixture::variant();
+  v["source"] = "git";
+  EXPECT_THAT(f.error(v), HasSubstr("expected \"debian\" or \"build\""));
+  v = BuildFixture::variant();
+  v["modules"] = json::array();
+  EXPECT_THAT(f.error(v), HasSubstr("/variants/pl-x/modules: unknown field"));
+  std::filesystem::remove(f.dir / "patches/p/series");
+  EXPECT_THAT(f.error(BuildFixture::variant()), HasSubstr("series' not found"));
 }
 
 }  // namespace

@@ -24,6 +24,8 @@ constexpr std::string_view kPmemPagemap = "pmem_pagemap_memory_failure";
 constexpr std::string_view kDaxHolder = "dax_holder_notify_failure";
 constexpr std::string_view kDaxHolderRet = "dax_holder_notify_failure_ret";
 constexpr std::string_view kXfsNotify = "xfs_dax_notify_failure";
+// Only in kernels with kernel-config/patches/dm-notify-failure.
+constexpr std::string_view kDmNotify = "dm_dax_notify_failure";
 constexpr std::string_view kXfsNotifyRet = "xfs_dax_notify_failure_ret";
 constexpr std::string_view kKillProcs = "mf_dax_kill_procs";
 constexpr std::string_view kUnmap = "unmap_mapping_range";
@@ -58,6 +60,7 @@ struct Group {
   std::optional<int64_t> xfs_notify_ret;
   std::optional<int64_t> memory_failure_ret;
   int signals_generated = 0;
+  int dax_holder_calls = 0;  // one per level: pmem, then each mapped device that forwards
   int event_count = 0;
   Timeline timeline;
 
@@ -134,6 +137,7 @@ void add_to_group(Group& g, const Event& e) {
   if (name == kXfsNotifyRet) g.xfs_notify_ret = return_value(e);
   if (name == kMemoryFailureRet) g.memory_failure_ret = return_value(e);
   if (name == kSignalGenerate) ++g.signals_generated;
+  if (name == kDaxHolder) ++g.dax_holder_calls;
   record_time(g.timeline, e);
 }
 
@@ -187,8 +191,9 @@ Classification classify(const Group& g, const std::set<std::string>& probes_ok) 
       return {kPathGenericFallback, "xfs_dax_notify_failure returned -95 (-EOPNOTSUPP): the file system declined"};
     if (g.xfs_notify_ret && *g.xfs_notify_ret != 0)
       return {kPathHolderError, "xfs_dax_notify_failure returned " + ret_text(*g.xfs_notify_ret)};
-    return {kPathHolder, g.xfs_notify_ret ? "xfs_dax_notify_failure returned 0"
-                                          : "xfs_dax_notify_failure ran (return not captured)"};
+    std::string via = g.saw(kDmNotify) ? ", forwarded by dm_dax_notify_failure" : "";
+    return {kPathHolder, (g.xfs_notify_ret ? "xfs_dax_notify_failure returned 0"
+                                           : "xfs_dax_notify_failure ran (return not captured)") + via};
   }
   if (g.dax_holder_ret) {
     int64_t ret = *g.dax_holder_ret;
@@ -224,7 +229,7 @@ json timeline_json(const Group& g) {
           {"memory_failure_return_ns", optional_json(t.memory_failure_return)}};
 }
 
-json group_json(const Group& g, const Classification& c, const json& mf_flags) {
+json group_json(const Group& g, const Classification& c, const json& mf_flags, bool dm_probe_ok) {
   std::optional<uint64_t> flags = g.flags ? parse_trace_number(*g.flags) : std::nullopt;
   json decoded = flags ? flags_json(*flags, mf_flags) : json(nullptr);
   return {{"pfn", g.pfn ? json(*g.pfn) : json(nullptr)},
@@ -238,6 +243,9 @@ json group_json(const Group& g, const Classification& c, const json& mf_flags) {
           {"duration_ns", g.last_ns - g.start_ns},
           {"functions_seen", g.functions_seen},
           {"dax_holder_notify_failure_ret", optional_json(g.dax_holder_ret)},
+          {"dax_holder_notify_failure_calls", g.dax_holder_calls},
+          // null: the kernel has no dm_dax_notify_failure (not patched) or its probe failed
+          {"dm_forwarded", g.saw(kDmNotify) ? json(true) : dm_probe_ok ? json(false) : json(nullptr)},
           {"xfs_dax_notify_failure_ret", optional_json(g.xfs_notify_ret)},
           {"mf_dax_kill_procs", g.saw(kKillProcs)},
           {"unmap_mapping_range", g.saw(kUnmap)},
@@ -264,7 +272,7 @@ json classify_notify_path(const std::vector<TraceRecord>& trace_events, const js
   json summary = json::object();
   for (const Group& g : group_events(events_in_time_order(trace_events))) {
     Classification c = classify(g, probes_ok);
-    per_event.push_back(group_json(g, c, mf_flags));
+    per_event.push_back(group_json(g, c, mf_flags, probes_ok.count(std::string(kDmNotify)) > 0));
     std::string key(c.path);
     summary[key] = summary.value(key, 0) + 1;
   }

@@ -41,7 +41,10 @@ inline constexpr int kEopnotsupp = -95;
 // or null; it names the flags memory_failure was called with.
 // Returns {"per_event": [{pfn, pid, comm, start_ns, end_ns, duration_ns,
 //   flags, flag_names, unknown_flag_bits, functions_seen[],
-//   dax_holder_notify_failure_ret, xfs_dax_notify_failure_ret,
+//   dax_holder_notify_failure_ret, dax_holder_notify_failure_calls (one per
+//   level a notification passed: pmem, then each forwarding mapped device),
+//   dm_forwarded (dm_dax_notify_failure ran; null where the kernel lacks it),
+//   xfs_dax_notify_failure_ret,
 //   mf_dax_kill_procs, unmap_mapping_range, memory_failure_ret,
 //   signals_generated, event_count, timeline, class, reason}],
 //   "summary": {class: count}, "unavailable_probes": [names]}

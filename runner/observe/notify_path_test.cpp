@@ -64,6 +64,48 @@ TEST(NotifyPath, HolderPath) {
   EXPECT_TRUE(result["unavailable_probes"].empty());
 }
 
+TEST(NotifyPath, HolderThroughAForwardingMappedDevice) {
+  // kernel-config/patches/dm-notify-failure: pmem's holder is the mapped
+  // device, which translates the range and notifies XFS on its own dax_device.
+  json events = json::array({
+      ev(1000, 300, "memory_failure", {{"pfn", "0x10027b"}, {"flags", "0x1"}}),
+      ev(1100, 300, "pmem_pagemap_memory_failure"),
+      ev(1200, 300, "dax_holder_notify_failure", {{"off", "0x27b000"}, {"len", "0x1000"}}),
+      ev(1250, 300, "dm_dax_notify_failure", {{"off", "0x27b000"}, {"len", "0x1000"}}),
+      ev(1300, 300, "dax_holder_notify_failure", {{"off", "0x7b000"}, {"len", "0x1000"}}),
+      ev(1400, 300, "xfs_dax_notify_failure", {{"off", "0x7b000"}, {"len", "0x1000"}}),
+      ev(1500, 300, "xfs_dax_notify_failure_ret", {{"ret", "0"}}),
+      ev(1600, 300, "dax_holder_notify_failure_ret", {{"ret", "0"}}),
+      ev(1700, 300, "dax_holder_notify_failure_ret", {{"ret", "0"}}),
+      ev(1800, 300, "memory_failure_ret", {{"ret", "0"}}),
+  });
+  json with_dm_probe = all_probes();
+  with_dm_probe.push_back({{"name", "dm_dax_notify_failure"}, {"kind", "kprobe"}, {"ok", true}, {"error", nullptr}});
+  const json g = classify_notify_path(events, with_dm_probe)["per_event"][0];
+  EXPECT_EQ(g["class"], "holder");
+  EXPECT_EQ(g["dm_forwarded"], true);
+  EXPECT_EQ(g["dax_holder_notify_failure_calls"], 2);
+  EXPECT_NE(g["reason"].get<std::string>().find("forwarded by dm_dax_notify_failure"), std::string::npos);
+}
+
+TEST(NotifyPath, DmForwardedIsFalseOnlyWhenItsProbeWorked) {
+  json events = json::array({
+      ev(1000, 300, "memory_failure", {{"pfn", "0x10027b"}, {"flags", "0x1"}}),
+      ev(1100, 300, "pmem_pagemap_memory_failure"),
+      ev(1200, 300, "dax_holder_notify_failure"),
+      ev(1300, 300, "dax_holder_notify_failure_ret", {{"ret", "-95"}}),
+      ev(1400, 300, "memory_failure_ret", {{"ret", "0"}}),
+  });
+  json stock = classify_notify_path(events, all_probes())["per_event"][0];
+  EXPECT_EQ(stock["class"], "generic-fallback");
+  EXPECT_TRUE(stock["dm_forwarded"].is_null());  // a kernel without the patch: not known
+  json with_dm_probe = all_probes();
+  with_dm_probe.push_back({{"name", "dm_dax_notify_failure"}, {"kind", "kprobe"}, {"ok", true}, {"error", nullptr}});
+  json patched = classify_notify_path(events, with_dm_probe)["per_event"][0];
+  EXPECT_EQ(patched["dm_forwarded"], false);
+  EXPECT_EQ(patched["dax_holder_notify_failure_calls"], 1);
+}
+
 TEST(NotifyPath, TimelineOfOneMemoryFailure) {
   // The order memory_failure -> holder -> kill -> unmap -> signal of 6.12.
   json events = json::array({

@@ -187,6 +187,7 @@ TrialRecord parse_trial(const Node& n, size_t position) {
   for (const Node& f : n.array("files")) t.files.push_back(parse_file(f));
   t.target = n.raw("target");
   t.window = parse_window(n);
+  t.cxl = n.raw("cxl");  // CXL cells (issue 5); null otherwise
   auto units = n.array("units");
   for (size_t i = 0; i < units.size(); ++i) t.units.push_back(parse_unit(units[i], i));
   if (n.has("injection")) t.injection = parse_injection(n.child("injection"));

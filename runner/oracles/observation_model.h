@@ -168,6 +168,7 @@ struct TrialRecord {
   uint64_t page_size = kPageBytes;
   std::vector<FileRecord> files;
   nlohmann::json target;  // how the target was resolved, or null
+  nlohmann::json cxl;     // CXL cells: {"region", "memdev", "units": [{"unit","phys","dpa"}], "poison_list_read"}, or null
   std::optional<WindowRecord> window;
   std::vector<UnitRecord> units;
   std::optional<InjectionRecord> injection;

@@ -77,6 +77,9 @@ OracleResult memory_failure_traced(const Cell& cell);
 OracleResult kernel_healthy(const std::vector<std::string>& kernel_log);
 OracleResult kernel_healthy(const Cell& cell);
 
+// cxl_oracles.cpp (issue 5)
+OracleResult cxl_poison_outcome(const Cell& cell);
+
 // fs_oracles.cpp
 OracleResult metadata_poison_handled(const Cell& cell);
 OracleResult fs_not_shut_down(const Cell& cell);

@@ -53,7 +53,8 @@ std::vector<OracleResult> run_oracles(const Cell& cell) {
           fs_not_shut_down(cell),
           unbind_observed(cell),
           soft_offline_refused(cell),
-          fsck_clean(cell)};
+          fsck_clean(cell),
+          cxl_poison_outcome(cell)};
 }
 
 std::string spec_string(const json& spec, const char* pointer) {

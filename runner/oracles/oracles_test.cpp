@@ -40,7 +40,8 @@ json ao_signal(int victim, uint64_t page, uint64_t time = 1) {
   return {{"signo", 7}, {"code", 5}, {"addr", canned::page_addr(victim, page)}, {"addr_lsb", 12}, {"time_ns", time}};
 }
 
-const std::set<std::string> kSkippedOnCanned = {"pread_media_error", "metadata_poison_handled", "unbind_observed"};
+const std::set<std::string> kSkippedOnCanned = {"pread_media_error", "metadata_poison_handled", "unbind_observed",
+                                                "cxl_poison_outcome"};
 
 // ---------------------------------------------------------------------------
 // The whole cell
@@ -53,7 +54,7 @@ TEST(JudgeCell, CannedObservationFailsNoOracle) {
   EXPECT_EQ(judged["id"], kIdentity.id);
   EXPECT_EQ(judged["filesystem"], "xfs");
   EXPECT_EQ(judged["observation"], canned::observation());
-  ASSERT_EQ(judged["oracles"].size(), 21u);
+  ASSERT_EQ(judged["oracles"].size(), 22u);
   for (const json& o : judged["oracles"]) {
     std::string name = o["name"];
     EXPECT_EQ(o["verdict"], kSkippedOnCanned.count(name) ? "skip" : "pass") << o.dump(2);

@@ -75,6 +75,7 @@ json cell_spec(const Scenario& s, const StackSpec& stack, const FilesystemSpec& 
   };
   if (s.perf) spec["perf"] = perf_to_json(*s.perf);
   if (s.fio) spec["fio"] = fio_to_json(*s.fio);
+  if (s.topology.is_cxl()) spec["pmem"] = "cxl";  // CXL (issue 5): the agent makes a CXL pmem region first
   return spec;
 }
 

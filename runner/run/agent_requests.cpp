@@ -105,6 +105,28 @@ void serve_monitor_request(const MonitorFn& monitor, const json& request, json& 
     reply["output"] = monitor(command);
 }
 
+std::optional<QmpRequest> qmp_request_for(const json& request) {
+  if (request.value("action", "") != "cxl-inject-poison") return std::nullopt;
+  // The device id is one the runner gave the type-3 device: never a free QOM path.
+  static const std::regex device_id(R"(cxl-pmem[0-9]{1,2})");
+  std::string device = request.contains("device") && request["device"].is_string() ? request["device"].get<std::string>() : "";
+  if (!std::regex_match(device, device_id))
+    throw UserError("agent request: /device: expected a CXL type-3 device id like \"cxl-pmem0\"");
+  uint64_t start = unsigned_field(request, "start", uint64_t{1} << 52);
+  uint64_t length = unsigned_field(request, "length", uint64_t{1} << 20);
+  if (start % 64 != 0) throw UserError(fmt::format("agent request: /start: expected a multiple of 64, got {}", start));
+  if (length == 0 || length % 64 != 0)
+    throw UserError(fmt::format("agent request: /length: expected a positive multiple of 64, got {}", length));
+  return QmpRequest{"cxl-inject-poison",
+                    {{"path", "/machine/peripheral/" + device}, {"start", start}, {"length", length}}};
+}
+
+void serve_qmp_request(const QmpFn& qmp, const QmpRequest& command, json& reply) {
+  reply["command"] = json{{"execute", command.name}, {"arguments", command.arguments}}.dump();
+  reply["return"] = qmp(command.name, command.arguments);
+  reply["output"] = "";
+}
+
 std::string monitor_command_for(const json& request) {
   std::string action = request.value("action", "");
   if (action == "mce") return mce_command(request);

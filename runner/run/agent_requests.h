@@ -23,6 +23,22 @@ std::optional<int> cpl_of_cpu(const std::string& info_registers_all, int cpu);
 
 using MonitorFn = std::function<std::string(const std::string& command)>;
 
+// CXL (issue 5): requests served by a QMP command instead of HMP.
+struct QmpRequest {
+  std::string name;
+  nlohmann::json arguments;
+};
+// For {"action":"cxl-inject-poison","device":"cxl-pmem0","start":DPA,"length":N}:
+// QMP cxl-inject-poison {"path":"/machine/peripheral/cxl-pmem0","start":DPA,"length":N}
+// (start and length multiples of 64, length up to 1 MiB). nullopt for
+// actions served through HMP; throws UserError naming a bad field.
+std::optional<QmpRequest> qmp_request_for(const nlohmann::json& request);
+
+using QmpFn = std::function<nlohmann::json(const std::string& name, const nlohmann::json& arguments)>;
+// Serves a QMP request; fills reply's "command" (the QMP command as JSON
+// text), "return" and "output" ("" : QEMU accepted it; a refusal throws).
+void serve_qmp_request(const QmpFn& qmp, const QmpRequest& command, nlohmann::json& reply);
+
 // Serves a request through the monitor; fills reply's "command" and
 // "output", and for gated requests "attempts" and "cpl". With
 // "user_mode": true (an action-required machine check, which the guest only

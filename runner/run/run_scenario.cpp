@@ -117,7 +117,10 @@ std::string describe_cell_line(const json& judged) {
 json serve_agent_request(Target& target, const json& request) {
   json reply = {{"type", "reply"}, {"request_id", request.value("request_id", 0)}};
   try {
-    serve_monitor_request([&target](const std::string& c) { return target.human_monitor(c); }, request, reply);
+    if (auto qmp = qmp_request_for(request))  // CXL (issue 5): QMP cxl-inject-poison
+      serve_qmp_request([&target](const std::string& n, const json& a) { return target.qmp_command(n, a); }, *qmp, reply);
+    else
+      serve_monitor_request([&target](const std::string& c) { return target.human_monitor(c); }, request, reply);
     reply["ok"] = true;
   } catch (const TargetFailure&) {
     throw;
@@ -201,6 +204,8 @@ VmConfig vm_config(const RunContext& ctx, const KernelArtifacts& artifacts, cons
   vm.memory_mib = ctx.scenario.vm.memory_mib;
   for (const auto& nv : ctx.scenario.topology.nvdimms)
     vm.nvdimms.push_back(NvdimmSpec{static_cast<uint64_t>(nv.size_mib) << 20});
+  if (ctx.scenario.topology.is_cxl())  // CXL (issue 5)
+    vm.cxl = CxlDeviceSpec{static_cast<uint64_t>(ctx.scenario.topology.first_pmem_mib()) << 20};
   return vm;
 }
 

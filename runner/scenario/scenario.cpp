@@ -62,9 +62,30 @@ ScenarioNvdimm read_nvdimm(const JsonAt& at) {
   return nvdimm;
 }
 
+// CXL (issue 5): topology.cxl, with pmem "cxl".
+ScenarioCxl read_cxl(const JsonAt& at) {
+  ObjectReader o(at, {"size_mib"});
+  ScenarioCxl cxl;
+  cxl.size_mib = static_cast<int>(o.integer("size_mib", kMinCxlMib, 16384, cxl.size_mib));
+  if (cxl.size_mib % kCxlSizeStepMib != 0)
+    o.required("size_mib").fail(fmt::format("expected a multiple of {} (CXL decoder granularity), got {}",
+                                            kCxlSizeStepMib, cxl.size_mib));
+  return cxl;
+}
+
 Topology read_topology(const JsonAt& at) {
-  ObjectReader o(at, {"nvdimms"});
+  ObjectReader o(at, {"pmem", "nvdimms", "cxl"});
   Topology topology;
+  topology.pmem = o.one_of("pmem", {"nvdimm", "cxl"}, topology.pmem);
+  if (topology.is_cxl()) {
+    if (auto field = o.optional("nvdimms"))
+      field->fail("expected no nvdimms with pmem \"cxl\" (the pmem is a CXL region; size it with cxl.size_mib)");
+    topology.nvdimms.clear();
+    topology.cxl = ScenarioCxl{};
+    if (auto field = o.optional("cxl")) topology.cxl = read_cxl(*field);
+    return topology;
+  }
+  if (auto field = o.optional("cxl")) field->fail("expected cxl only with \"pmem\": \"cxl\"");
   if (auto field = o.optional("nvdimms")) {
     topology.nvdimms.clear();
     for (const auto& item : read_array(*field, 1, 4)) topology.nvdimms.push_back(read_nvdimm(item));
@@ -95,13 +116,14 @@ StackSpec read_stack(const JsonAt& at, const Topology& topology) {
   } else if (stack.type == "dm-linear") {
     ObjectReader o(at, {"type", "name", "offset_mib"});
     stack.name = read_label(o);
-    int first_nvdimm_mib = topology.nvdimms.front().size_mib;
+    int first_nvdimm_mib = topology.first_pmem_mib();
     int max_offset = first_nvdimm_mib - kMinFilesystemMib;
     stack.offset_mib = static_cast<int>(o.integer("offset_mib", 0, max_offset, kDmLinearDefaultOffsetMib));
     if (stack.offset_mib > max_offset)  // only the default can get here
-      at.fail(fmt::format("the default offset_mib ({}) leaves less than {} MiB of the first NVDIMM ({} MiB): "
+      at.fail(fmt::format("the default offset_mib ({}) leaves less than {} MiB of the first {} ({} MiB): "
                           "set offset_mib to 0..{}",
-                          stack.offset_mib, kMinFilesystemMib, first_nvdimm_mib, max_offset));
+                          stack.offset_mib, kMinFilesystemMib, topology.is_cxl() ? "CXL region" : "NVDIMM",
+                          first_nvdimm_mib, max_offset));
   } else {
     ObjectReader o(at, {"type", "name", "chunk_kib"});
     stack.name = read_label(o);
@@ -109,6 +131,9 @@ StackSpec read_stack(const JsonAt& at, const Topology& topology) {
     if (stack.chunk_kib % 4 != 0)
       o.required("chunk_kib").fail(fmt::format("expected a multiple of 4 (4 KiB pages), got {}", stack.chunk_kib));
   }
+  if ((stack.type == "dm-concat" || stack.type == "dm-stripe") && topology.is_cxl())
+    at.child("type").fail(fmt::format("a {} stack needs two pmem disks; a \"cxl\" topology has one region "
+                                      "(expected raw or dm-linear)", stack.type));
   if ((stack.type == "dm-concat" || stack.type == "dm-stripe") && topology.nvdimms.size() < 2)
     at.child("type").fail(fmt::format("a {} stack needs two NVDIMMs; topology.nvdimms has {}", stack.type,
                                       topology.nvdimms.size()));
@@ -247,7 +272,11 @@ InjectionSpec read_injection(const JsonAt& at, const Scenario& s) {
                       "mce_mode"});
   InjectionSpec inj;
   inj.name = read_label(o);
-  inj.method = o.one_of("method", {"madvise", "hwpoison-pfn", "hard-offline", "mce", "badblocks", "unbind"});
+  inj.method = o.one_of("method", {"madvise", "hwpoison-pfn", "hard-offline", "mce", "badblocks", "unbind",
+                                   "cxl-qmp-poison", "cxl-debugfs-poison"});
+  if (is_cxl_poison_method(inj.method) && !s.topology.is_cxl())
+    o.required("method").fail(fmt::format("expected {} only with \"topology\": {{\"pmem\": \"cxl\"}} (it poisons "
+                                          "a CXL device's poison list)", inj.method));
   if (auto target = o.optional("target")) {
     if (o.optional("offset_pages")) o.required("offset_pages").fail("expected either offset_pages or target, not both");
     inj.target = read_target(*target, file_pages);
@@ -424,6 +453,9 @@ std::vector<int> file_counts(const Scenario& s) {
 json scenario_to_json(const Scenario& s) {
   json nvdimms = json::array();
   for (const auto& n : s.topology.nvdimms) nvdimms.push_back({{"size_mib", n.size_mib}});
+  json topology = s.topology.is_cxl()
+                      ? json{{"pmem", "cxl"}, {"cxl", {{"size_mib", s.topology.cxl.value_or(ScenarioCxl{}).size_mib}}}}
+                      : json{{"pmem", "nvdimm"}, {"nvdimms", nvdimms}};
   json stacks = json::array();
   for (const auto& st : s.stacks) {
     json j = {{"type", st.type}};
@@ -452,7 +484,7 @@ json scenario_to_json(const Scenario& s) {
       {"description", s.description},
       {"kernels", s.kernels},
       {"vm", {{"cpus", s.vm.cpus}, {"memory_mib", s.vm.memory_mib}}},
-      {"topology", {{"nvdimms", nvdimms}}},
+      {"topology", topology},
       {"stacks", stacks},
       {"filesystems", filesystems},
       {"files", {{"pages", s.file_pages}, {"count", s.file_count}}},

@@ -28,8 +28,23 @@ struct ScenarioNvdimm {
   bool operator==(const ScenarioNvdimm&) const = default;
 };
 
+// CXL (issue 5): one CXL type-3 device with persistent memory and a label
+// area behind a host bridge and root port; the agent creates a pmem region
+// on it with `cxl create-region` and an fsdax namespace in that region.
+struct ScenarioCxl {
+  int size_mib = 1024;  // the device's persistent capacity (= the region); a multiple of 256
+  bool operator==(const ScenarioCxl&) const = default;
+};
+
 struct Topology {
-  std::vector<ScenarioNvdimm> nvdimms{ScenarioNvdimm{}};
+  std::string pmem = "nvdimm";  // "nvdimm" | "cxl": what backs the pmem disks
+  std::vector<ScenarioNvdimm> nvdimms{ScenarioNvdimm{}};  // empty with pmem "cxl"
+  std::optional<ScenarioCxl> cxl;                         // pmem "cxl" only
+  bool is_cxl() const { return pmem == "cxl"; }
+  // Pmem disks the topology gives the stacks (one with CXL).
+  size_t pmem_disks() const { return is_cxl() ? 1 : nvdimms.size(); }
+  // MiB of the first pmem disk's region.
+  int first_pmem_mib() const { return is_cxl() ? cxl.value_or(ScenarioCxl{}).size_mib : nvdimms.front().size_mib; }
   bool operator==(const Topology&) const = default;
 };
 
@@ -74,7 +89,9 @@ struct TargetSpec {
 
 struct InjectionSpec {
   std::string name;    // cell id label; default: the method
-  std::string method;  // madvise | hwpoison-pfn | hard-offline | mce | badblocks | unbind
+  // madvise | hwpoison-pfn | hard-offline | mce | badblocks | unbind |
+  // cxl-qmp-poison | cxl-debugfs-poison (CXL poison lists; topology pmem "cxl" only)
+  std::string method;
   TargetSpec target;
   int pages = 1;
   std::string pacing = "per-page";  // "per-page" | "burst" | "rate"
@@ -148,6 +165,14 @@ inline constexpr int kMaxVictimProcesses = 1100;
 // mkfs.xfs (xfsprogs 6.1) refuses file systems under 300 MB; the namespace
 // takes a few MiB more, so every file system gets at least this much.
 inline constexpr int kMinFilesystemMib = 384;
+// CXL: the device capacity and the region go in 256 MiB steps (the decoders'
+// granularity); a region holds an fsdax namespace and a file system.
+inline constexpr int kCxlSizeStepMib = 256;
+inline constexpr int kMinCxlMib = 512;
+// Injection methods that put poison in a CXL device's poison list.
+inline bool is_cxl_poison_method(const std::string& method) {
+  return method == "cxl-qmp-poison" || method == "cxl-debugfs-poison";
+}
 
 Scenario load_scenario(const std::filesystem::path& file);
 // file_label names the source in errors (a path, or e.g. "<test>").

@@ -65,6 +65,13 @@ class Target {
   // A human monitor command (QEMU HMP, e.g. "mce ..."); backends without a
   // monitor throw UserError.
   virtual std::string human_monitor(const std::string& command) = 0;
+  // CXL (issue 5): one QMP command (e.g. "cxl-inject-poison") with its
+  // arguments; returns its "return" value. Backends without QMP throw
+  // UserError; QEMU refusing it is a UserError naming its reason.
+  virtual nlohmann::json qmp_command(const std::string& name, const nlohmann::json& arguments) {
+    (void)arguments;
+    throw UserError("QMP command " + name + ": this target has no QMP monitor");
+  }
 };
 
 }  // namespace poisonlab

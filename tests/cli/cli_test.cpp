@@ -84,7 +84,8 @@ TEST(Cli, MissingScenarioFile) {
 // 2 when the config cannot be read.
 TEST(Cli, KernelCheckAllPresent) {
   std::string fragments = std::string(POISONLAB_SOURCE_DIR) + "/kernel-config/fragments/";
-  auto r = run_command({POISONLAB_BINARY, "kernel", "check", fragments + "base.config", fragments + "cxl-vm.config"});
+  auto r = run_command({POISONLAB_BINARY, "kernel", "check", fragments + "base.config", fragments + "cxl-vm.config",
+                        fragments + "btf.config"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("all options present"), std::string::npos) << r.out;
 }

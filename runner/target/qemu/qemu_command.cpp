@@ -1,5 +1,7 @@
 #include "target/qemu/qemu_command.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -41,6 +43,14 @@ void validate_vm_config(const VmConfig& config) {
       bad_config(field + ".label_bytes",
                  fmt::format("expected a multiple of 4 KiB of at least 128 KiB, got {}", nv.label_bytes));
   }
+  if (config.cxl) {
+    if (!config.nvdimms.empty())
+      bad_config("cxl", fmt::format("expected no NVDIMMs beside a CXL device, got {}", config.nvdimms.size()));
+    if (config.cxl->size_bytes == 0 || config.cxl->size_bytes % (256 * kMiB) != 0)
+      bad_config("cxl.size_bytes", fmt::format("expected a positive multiple of 256 MiB, got {}", config.cxl->size_bytes));
+    if (config.cxl->lsa_bytes < 4096 || config.cxl->lsa_bytes % 4096 != 0)
+      bad_config("cxl.lsa_bytes", fmt::format("expected a positive multiple of 4 KiB, got {}", config.cxl->lsa_bytes));
+  }
 }
 
 uint64_t nvdimm_backing_bytes(const NvdimmSpec& nvdimm) { return nvdimm.size_bytes + nvdimm.label_bytes; }
@@ -48,6 +58,9 @@ uint64_t nvdimm_backing_bytes(const NvdimmSpec& nvdimm) { return nvdimm.size_byt
 fs::path nvdimm_image_path(const VmConfig& config, size_t index) {
   return config.vm_dir / fmt::format("nvdimm{}.img", index);
 }
+fs::path cxl_image_path(const VmConfig& config) { return config.vm_dir / "cxl0.img"; }
+fs::path cxl_lsa_path(const VmConfig& config) { return config.vm_dir / "cxl0-lsa.img"; }
+uint64_t cxl_window_bytes(const CxlDeviceSpec& cxl) { return std::max<uint64_t>(4 * kGiB, round_up(cxl.size_bytes, kGiB)); }
 fs::path serial_log_path(const VmConfig& config) { return config.vm_dir / "serial.log"; }
 fs::path qemu_log_path(const VmConfig& config) { return config.vm_dir / "qemu.log"; }
 fs::path guest_share_path(const VmConfig& config) { return config.vm_dir / "guest"; }
@@ -146,16 +159,46 @@ void add_nvdimms(std::vector<std::string>& argv, const VmConfig& config) {
   }
 }
 
+// A 9p share. With CXL (q35 plus a CXL host bridge) the device goes on the
+// root bus explicitly, as -fsdev plus -device: -virtfs may pick another bus.
+void add_share(std::vector<std::string>& argv, const VmConfig& config, const std::string& tag, const std::string& path,
+               const std::string& options) {
+  if (!config.cxl) {
+    add(argv, {"-virtfs", fmt::format("local,path={},mount_tag={},{}", path, tag, options)});
+    return;
+  }
+  add(argv, {"-fsdev", fmt::format("local,id=fs-{},path={},{}", tag, path, options), "-device",
+             fmt::format("virtio-9p-pci,fsdev=fs-{},mount_tag={},bus=pcie.0", tag, tag)});
+}
+
 void add_host_shares(std::vector<std::string>& argv, const VmConfig& config) {
   // The host root, read-only: the guest runs the host's tools and the agent.
-  add(argv, {"-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"});
+  add_share(argv, config, "hostroot", "/", "security_model=none,readonly=on,multidevs=remap");
   // The agent's folder, read-only, mounted apart from the root: the guest has
   // its own tmpfs on /tmp and /run, which would hide a build there.
-  add(argv, {"-virtfs", fmt::format("local,path={},mount_tag=agentdir,security_model=none,readonly=on",
-                                    qemu_opt_value(config.agent_path.parent_path().string()))});
+  add_share(argv, config, "agentdir", qemu_opt_value(config.agent_path.parent_path().string()),
+            "security_model=none,readonly=on");
   // The only folder the guest may write.
-  add(argv, {"-virtfs", fmt::format("local,path={},mount_tag=rundir,security_model=none",
-                                    qemu_opt_value(guest_share_path(config).string()))});
+  add_share(argv, config, "rundir", qemu_opt_value(guest_share_path(config).string()), "security_model=none");
+}
+
+// CXL (issue 5), the topology of kernel-facts.md: host bridge, root port,
+// type-3 device with a persistent memdev and an LSA, one fixed memory window.
+void add_cxl(std::vector<std::string>& argv, const VmConfig& config) {
+  const CxlDeviceSpec& cxl = *config.cxl;
+  add(argv, {"-object",
+             fmt::format("memory-backend-file,id=cxlmem0,share=on,mem-path={},size={}",
+                         qemu_opt_value(cxl_image_path(config).string()), cxl.size_bytes),
+             "-object",
+             fmt::format("memory-backend-file,id=cxllsa0,share=on,mem-path={},size={}",
+                         qemu_opt_value(cxl_lsa_path(config).string()), cxl.lsa_bytes),
+             "-device", fmt::format("pxb-cxl,bus_nr=12,bus=pcie.0,id={}", kCxlHostBridgeId),
+             "-device", fmt::format("cxl-rp,port=0,bus={},id={},chassis=0,slot=2", kCxlHostBridgeId, kCxlRootPortId),
+             "-device",
+             fmt::format("cxl-type3,bus={},persistent-memdev=cxlmem0,lsa=cxllsa0,id={},sn=0x1", kCxlRootPortId,
+                         kCxlType3Id),
+             "-M",
+             fmt::format("cxl-fmw.0.targets.0={},cxl-fmw.0.size={}G", kCxlHostBridgeId, cxl_window_bytes(cxl) / kGiB)});
 }
 
 void add_channels(std::vector<std::string>& argv, const VmConfig& config, const QemuSockets& sockets) {
@@ -164,7 +207,7 @@ void add_channels(std::vector<std::string>& argv, const VmConfig& config, const 
   add(argv, {"-chardev",
              fmt::format("socket,id=qmp,path={},server=on,wait=off", qemu_opt_value(sockets.qmp.string())),
              "-mon", "chardev=qmp,mode=control"});
-  add(argv, {"-device", "virtio-serial-pci", "-chardev",
+  add(argv, {"-device", config.cxl ? "virtio-serial-pci,bus=pcie.0" : "virtio-serial-pci", "-chardev",
              fmt::format("socket,id=agent,path={},server=on,wait=off", qemu_opt_value(sockets.agent.string())),
              "-device", fmt::format("virtserialport,chardev=agent,name={}", kAgentPortName)});
 }
@@ -177,10 +220,12 @@ std::vector<std::string> build_qemu_command(const VmConfig& config, const QemuSo
   // Intel (an AMD vendor makes the guest panic on an uncorrected error) and
   // family 6 model >= 14, below which QEMU refuses broadcast machine checks
   // ("Guest CPU does not support MCA broadcast"); 85 is Skylake-SP.
-  add(argv, {"-machine", "pc,nvdimm=on", "-accel", "tcg", "-cpu", "max,vendor=GenuineIntel,family=6,model=85"});
+  add(argv, {"-machine", config.cxl ? "q35,cxl=on" : "pc,nvdimm=on", "-accel", "tcg", "-cpu",
+             "max,vendor=GenuineIntel,family=6,model=85"});
   add(argv, {"-smp", std::to_string(config.cpus), "-m",
              fmt::format("{}M,slots={},maxmem={}M", config.memory_mib, memory_slots(config), max_memory_mib(config))});
   add_nvdimms(argv, config);
+  if (config.cxl) add_cxl(argv, config);
   if (!config.firmware.empty()) add(argv, {"-bios", config.firmware.string()});
   add(argv, {"-kernel", (config.boot_image.empty() ? config.kernel_image : config.boot_image).string(), "-initrd",
              config.initramfs.string(), "-append", kernel_cmdline(config)});

@@ -12,6 +12,19 @@
 
 namespace poisonlab {
 
+// CXL (issue 5): one CXL type-3 device with persistent memory and a label
+// storage area (LSA), behind a CXL host bridge (pxb-cxl) and root port, with
+// a fixed memory window the guest's `cxl create-region` maps it into.
+struct CxlDeviceSpec {
+  uint64_t size_bytes;                 // persistent capacity; a multiple of 256 MiB
+  uint64_t lsa_bytes = 256 * 1024;     // label storage area
+};
+// The type-3 device's QEMU id (QMP cxl-inject-poison takes its QOM path,
+// /machine/peripheral/<id>).
+inline constexpr const char* kCxlType3Id = "cxl-pmem0";
+inline constexpr const char* kCxlHostBridgeId = "cxl.1";
+inline constexpr const char* kCxlRootPortId = "cxl_rp0";
+
 struct NvdimmSpec {
   uint64_t size_bytes;                 // usable region size; a multiple of 2 MiB
   uint64_t label_bytes = 128 * 1024;   // namespace label area (QEMU minimum 128 KiB)
@@ -45,6 +58,7 @@ struct VmConfig {
   int cpus = 2;
   uint64_t memory_mib = 2048;
   std::vector<NvdimmSpec> nvdimms;
+  std::optional<CxlDeviceSpec> cxl;  // set: q35 with cxl=on and one type-3 device (no NVDIMMs then)
   std::filesystem::path qemu_binary = "qemu-system-x86_64";
   BootOptions boot;
   // The kernel stage's uncompressed ELF of kernel_image (KernelArtifacts::pvh_image); empty: none.
@@ -79,6 +93,11 @@ void validate_vm_config(const VmConfig& config);
 // create-namespace fails on alignment.
 uint64_t nvdimm_backing_bytes(const NvdimmSpec& nvdimm);
 std::filesystem::path nvdimm_image_path(const VmConfig& config, size_t index);
+// CXL backing files, beside the NVDIMM images in the VM folder.
+std::filesystem::path cxl_image_path(const VmConfig& config);
+std::filesystem::path cxl_lsa_path(const VmConfig& config);
+// The fixed memory window: at least 4 GiB, and at least the device.
+uint64_t cxl_window_bytes(const CxlDeviceSpec& cxl);
 std::filesystem::path serial_log_path(const VmConfig& config);
 std::filesystem::path qemu_log_path(const VmConfig& config);
 // The guest's only writable host folder (9p tag "rundir").

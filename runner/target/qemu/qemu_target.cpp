@@ -76,6 +76,10 @@ void QemuTarget::prepare_vm_dir() {
   fs::create_directories(guest_share_path(config_));
   for (size_t i = 0; i < config_.nvdimms.size(); ++i)
     create_sparse_file(nvdimm_image_path(config_, i), nvdimm_backing_bytes(config_.nvdimms[i]));
+  if (config_.cxl) {  // CXL (issue 5): the type-3 device's memory and label area
+    create_sparse_file(cxl_image_path(config_), config_.cxl->size_bytes);
+    create_sparse_file(cxl_lsa_path(config_), config_.cxl->lsa_bytes);
+  }
 }
 
 void QemuTarget::spawn_qemu() {
@@ -138,6 +142,10 @@ void QemuTarget::kill_qemu() {
 void QemuTarget::remove_nvdimm_images() {
   std::error_code ignored;
   for (size_t i = 0; i < config_.nvdimms.size(); ++i) fs::remove(nvdimm_image_path(config_, i), ignored);
+  if (config_.cxl) {
+    fs::remove(cxl_image_path(config_), ignored);
+    fs::remove(cxl_lsa_path(config_), ignored);
+  }
 }
 
 void QemuTarget::fail(const std::string& kind, const std::string& detail) {
@@ -251,7 +259,7 @@ nlohmann::json QemuTarget::describe() const {
   for (const auto& nv : config_.nvdimms) nvdimms.push_back({{"size_bytes", nv.size_bytes}, {"label_bytes", nv.label_bytes}});
   nlohmann::json d = {{"backend", "qemu"},
                       {"accel", "tcg"},
-                      {"machine", "pc"},
+                      {"machine", config_.cxl ? "q35" : "pc"},
                       {"qemu_binary", config_.qemu_binary.string()},
                       {"qemu_version", version_string(qemu_version_)},
                       {"qemu_package", qemu_version_.value("package", "")},
@@ -261,8 +269,26 @@ nlohmann::json QemuTarget::describe() const {
                       {"nvdimms", nvdimms},
                       {"boot", describe_boot(config_)},
                       {"vm_dir", config_.vm_dir.string()}};
+  if (config_.cxl)
+    d["cxl"] = {{"size_bytes", config_.cxl->size_bytes},
+                {"lsa_bytes", config_.cxl->lsa_bytes},
+                {"window_bytes", cxl_window_bytes(*config_.cxl)},
+                {"type3_id", kCxlType3Id}};
   if (auto p = find_program(config_.qemu_binary.string())) d["qemu_binary_path"] = p->string();
   return d;
+}
+
+nlohmann::json QemuTarget::qmp_command(const std::string& name, const nlohmann::json& arguments) {
+  if (!qmp_.connected()) throw UserError("QMP " + name + ": the VM was not started");
+  if (poll_exit()) fail_exited();
+  try {
+    return qmp_.execute(name, arguments);
+  } catch (const QmpError&) {
+    throw;
+  } catch (const UserError&) {
+    if (wait_exit(kExitAfterCloseWait)) fail_exited();
+    throw;
+  }
 }
 
 std::string QemuTarget::human_monitor(const std::string& command) {
