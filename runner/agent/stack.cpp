@@ -271,13 +271,27 @@ json Stack::to_json() const {
   return out;
 }
 
+// After an unbind the pmem disk under a dm device is gone while the dm
+// device stays: its reads fail, which says nothing about the file system.
+FsckResult Stack::check_stack_filesystem() const {
+  for (const auto& ns : namespaces_) {
+    std::filesystem::path disk = "/dev/" + ns.blockdev;
+    if (!std::filesystem::exists(disk)) {
+      FsckResult gone;
+      gone.skipped = disk.string() + " (under " + fs_device_.string() + ") is gone";
+      return gone;
+    }
+  }
+  return check_filesystem(spec_.fs_type, fs_device_, mount_point_);
+}
+
 json Stack::teardown() {
   if (teardown_) return *teardown_;
   std::optional<std::string> umount_error;
   if (mount_guard_) umount_error = mount_guard_->unmount();
   json fsck = nullptr;
   if (spec_.fsck && mount_guard_ && !umount_error && !fs_device_.empty())
-    fsck = check_filesystem(spec_.fs_type, fs_device_, mount_point_).to_json();
+    fsck = check_stack_filesystem().to_json();
   std::optional<std::string> dm_error;
   if (dm_guard_ && !umount_error) dm_error = dm_guard_->remove();
   if (umount_error && dm_guard_) dm_error = "not removed: the file system is still mounted";

@@ -15,6 +15,7 @@
 #include "address/stack_map.h"
 #include "agent/cell_spec.h"
 #include "agent/cxl_region.h"
+#include "agent/fsck.h"
 #include "agent/namespaces.h"
 
 namespace poisonlab::agent {
@@ -80,6 +81,7 @@ class Stack {
   void make_filesystem();
   void mount_filesystem();
   void check_dax();
+  FsckResult check_stack_filesystem() const;
 
   CellSpec spec_;
   std::optional<std::string> error_;

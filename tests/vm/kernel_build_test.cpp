@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -102,8 +103,10 @@ TEST(KernelBuild, DmNotifyFailureVariantForwardsToXfs) {
     EXPECT_EQ(cell.at("status"), "completed");
     std::string stack = cell.at("stack");
     if (stack == "raw") continue;
-    const json& per_event = cell.at("notify_path").at("per_event");
-    for (const auto& e : per_event) {
+    std::vector<json> events;
+    for (const auto& trial : cell.at("notify_path").at("per_trial"))
+      for (const auto& e : trial.at("per_event")) events.push_back(e);
+    for (const auto& e : events) {
       if (cell.at("kernel") == "pl-6.12-dm-notify") {
         EXPECT_EQ(e.at("class"), "holder") << e.dump();
         EXPECT_EQ(e.at("dm_forwarded"), true) << e.dump();
