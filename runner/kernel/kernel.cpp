@@ -185,7 +185,7 @@ KernelArtifacts prepare_built(const BuildVariant& variant, const KernelCache& ca
   a.release = built.record.value("release", "unknown");
   a.vmlinuz = built.bzimage;
   a.config = built.config;
-  a.config_sha256 = sha256_file(built.config);
+  a.config_sha256 = built.record.value("config_sha256", "");  // hashed when the build copied it
   a.build = built.record;
   attach_initramfs(a, built.dir, ModuleIndex::parse("", ""), {}, {}, {}, log);
   attach_pvh_image(a, built.dir, log);

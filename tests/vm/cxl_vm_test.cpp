@@ -19,6 +19,7 @@
 #include "common/fs_util.h"
 #include "common/process.h"
 #include "kernel/kernel_cache.h"
+#include "vm_run.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -42,16 +43,8 @@ std::vector<std::string> kernel_args() {
   std::_Exit(kSkipExit);
 }
 
-const json* find_oracle(const json& cell, const std::string& name) {
-  for (const auto& o : cell.at("oracles"))
-    if (o.at("name") == name) return &o;
-  return nullptr;
-}
-
-std::string verdict(const json& cell, const std::string& name) {
-  const json* o = find_oracle(cell, name);
-  return o ? o->at("verdict").get<std::string>() : "absent";
-}
+using vm_test::find_oracle;
+using vm_test::verdict;
 
 bool has_event(const json& trial, const std::string& name) {
   for (const auto& e : trial.at("trace_events"))
@@ -63,19 +56,10 @@ bool has_event(const json& trial, const std::string& name) {
 
 TEST(VmCxl, RegionNamespaceXfsDaxAndEveryMethod) {
   std::vector<std::string> extra = kernel_args();
-  fs::path out = fs::current_path() / "vm-test-runs" / "cxl";
-  fs::remove_all(out);
-  std::vector<std::string> argv = {POISONLAB_BINARY, "run", std::string(POISONLAB_SOURCE_DIR) + "/scenarios/cxl.json",
-                                   "--out", out.string()};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  poisonlab::RunOptions options;
-  options.timeout = std::chrono::minutes(18);
-  options.merge_stderr = true;
-  auto r = poisonlab::run_command(argv, options);
-  std::cout << r.out << std::flush;
-  ASSERT_TRUE(fs::exists(out / "report.json")) << "no report written\n" << r.out;
-  json report = json::parse(poisonlab::read_file(out / "report.json"));
-  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.out;  // judged, pass or fail
+  auto r = vm_test::run_poisonlab("cxl.json", extra, "cxl");
+  ASSERT_TRUE(r.report.is_object()) << "no report written\n" << r.output;
+  const json& report = r.report;
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.output;  // judged, pass or fail
   EXPECT_EQ(report.at("kernels").at(0).at("target").at("machine"), "q35");
   const json& cells = report.at("cells");
   ASSERT_EQ(cells.size(), 5u);

@@ -13,6 +13,7 @@
 #include "common/fs_util.h"
 #include "common/process.h"
 #include "kernel/kernel_cache.h"
+#include "vm_run.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -39,14 +40,11 @@ json build(const std::string& variant) {
 }
 
 json run(const std::string& scenario, const std::vector<std::string>& kernels, const std::string& name) {
-  fs::path out = fs::current_path() / "vm-test-runs" / name;
-  fs::remove_all(out);
-  std::vector<std::string> args = {"run", std::string(POISONLAB_SOURCE_DIR) + "/scenarios/" + scenario, "--out",
-                                   out.string()};
+  std::vector<std::string> args;
   for (const auto& k : kernels) args.insert(args.end(), {"--kernel", k});
-  auto r = poisonlab_cli(args, std::chrono::minutes(40));
-  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.out;
-  return json::parse(poisonlab::read_file(out / "report.json"));
+  auto r = vm_test::run_poisonlab(scenario, args, name, std::chrono::minutes(40));
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.output;
+  return r.report;
 }
 
 void expect_build_record(const json& record, const std::string& variant) {

@@ -14,46 +14,17 @@
 
 #include "common/fs_util.h"
 #include "common/process.h"
+#include "vm_run.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
 
-struct RunResult {
-  int exit_code;
-  std::string output;
-  json report;
-};
-
-RunResult run_poisonlab(const std::string& scenario, const std::vector<std::string>& extra,
-                        const std::string& run_name) {
-  fs::path out = fs::current_path() / "vm-test-runs" / run_name;
-  fs::remove_all(out);
-  std::vector<std::string> argv = {POISONLAB_BINARY, "run",
-                                   std::string(POISONLAB_SOURCE_DIR) + "/scenarios/" + scenario,
-                                   "--out", out.string()};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  poisonlab::RunOptions options;
-  options.timeout = std::chrono::minutes(18);
-  options.merge_stderr = true;
-  auto r = poisonlab::run_command(argv, options);
-  std::cout << r.out << std::flush;  // the run's summary table stays in the test log
-  json report;
-  if (fs::exists(out / "report.json")) report = json::parse(poisonlab::read_file(out / "report.json"));
-  return {r.exit_code, r.out, report};
-}
-
-const json* find_oracle(const json& cell, const std::string& name) {
-  for (const auto& o : cell.at("oracles"))
-    if (o.at("name") == name) return &o;
-  return nullptr;
-}
-
-std::string verdict(const json& cell, const std::string& name) {
-  const json* o = find_oracle(cell, name);
-  return o ? o->at("verdict").get<std::string>() : "absent";
-}
+using vm_test::find_oracle;
+using vm_test::run_poisonlab;
+using vm_test::RunResult;
+using vm_test::verdict;
 
 const json& cell_named(const json& report, const std::string& id) {
   for (const auto& c : report.at("cells"))
