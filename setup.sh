@@ -34,6 +34,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   fio ndctl xfsprogs e2fsprogs dmsetup linux-perf busybox-static cpio kmod xz-utils zstd
   util-linux procps
+  libsqlite3-dev python3-scipy chromium
 )
 backports_packages=(qemu-system-x86 qemu-utils)
 # `poisonlab kernel build`: compilers, Kconfig, BTF (pahole), and the source.
@@ -77,6 +78,10 @@ qemu_is_new_enough() {
 
 install_packages() {
   ensure_backports_source
+  # Node.js for the report schema check and the dashboard (bundle and browser
+  # test): Debian's, unless the machine already has one.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
   [ "$kernel_build" = 1 ] && packages+=("${kernel_build_packages[@]}")
   local missing=()
   for p in "${packages[@]}"; do
@@ -93,6 +98,16 @@ install_packages() {
   qemu_is_new_enough || as_root apt-get install -y -q --no-install-recommends -t bookworm-backports "${backports_packages[@]}"
 }
 
+# reports/node_modules from package-lock.json (ajv, chart.js, esbuild,
+# playwright-core): skipped when the installed tree matches the lock.
+install_node_modules() {
+  local stamp=reports/node_modules/.poisonlab-lock.sha256 want
+  want=$(sha256sum reports/package-lock.json | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  (cd reports && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+}
+
 build() {
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build -j"$(nproc)"
@@ -100,6 +115,7 @@ build() {
 
 install_packages
 [ "$packages_only" = 1 ] && exit 0
+install_node_modules
 build
 if [ "$fetch_kernels" = 1 ]; then
   build/poisonlab kernel fetch debian-6.1 debian-6.12

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/commands.h"
 #include "common/error.h"
 #include "common/fs_util.h"
 #include "kernel/kernel.h"
@@ -165,6 +166,10 @@ int main(int argc, char** argv) {
   add_run_command(app, request, exit_code);
   add_kernel_commands(app, request.variants_file, exit_code);
   add_inspection_commands(app);
+  add_compare_command(app, exit_code);
+  add_history_commands(app, exit_code);
+  add_dashboard_command(app, exit_code);
+  add_export_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

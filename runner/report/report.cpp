@@ -12,6 +12,7 @@
 #include "report/json_access.h"
 #include "report/matrix.h"
 #include "report/perf_report.h"
+#include "report/report_version.h"
 #include "report/series.h"
 #include "report/stats.h"
 
@@ -80,17 +81,21 @@ void require_object(const json& value, const char* what) {
 RunReport::RunReport(std::filesystem::path path, nlohmann::json run_metadata, size_t inline_cell_bytes)
     : path_(std::move(path)), inline_cell_bytes_(inline_cell_bytes) {
   require_object(run_metadata, "run metadata");
+  // The run stage may name the variants; the kernels and cells add theirs.
+  if (!run_metadata["variants"].is_array()) run_metadata["variants"] = nlohmann::json::array();
   report_ = {{"schema_version", kReportSchemaVersion},
              {"run", std::move(run_metadata)},
              {"kernels", nlohmann::json::array()},
              {"cells", nlohmann::json::array()},
              {"summary", count_verdicts(nlohmann::json::array())},
-             {"correctness_matrix", correctness_matrix(nlohmann::json::array())}};
+             {"correctness_matrix", correctness_matrix(nlohmann::json::array())},
+             {"series", build_series(nlohmann::json::array())}};
   write();
 }
 
 size_t RunReport::add_kernel(nlohmann::json kernel_info) {
   require_object(kernel_info, "kernel info");
+  note_variant(report_["run"], string_or(kernel_info, "variant"));
   report_["kernels"].push_back(std::move(kernel_info));
   write();
   return report_["kernels"].size() - 1;
@@ -106,6 +111,8 @@ void RunReport::add_cell(nlohmann::json judged_cell) {
   require_object(judged_cell, "judged cell");
   nlohmann::json cell = with_fio_summary(with_perf_summary(with_latency_stats(std::move(judged_cell))));
   std::string cell_file = fmt::format("{}.cells/{:04}.json", path_.stem().string(), report_["cells"].size());
+  cell["key"] = cell_key(cell);
+  note_variant(report_["run"], string_or(cell, "kernel"));
   cell["cell_file"] = cell_file;
   cell["trial_wall_ns"] = trial_wall_ns(member_or_null(cell, "observation"));
   std::filesystem::create_directories((path_.parent_path() / cell_file).parent_path());
@@ -199,6 +206,13 @@ json count_verdicts(const json& cells) {
   return {{"cells", cells.size()}, {"passed", passed}, {"failed", failed}, {"errored", errored}, {"oracles", oracles}};
 }
 
+std::string cell_key(const json& cell) {
+  if (cell.contains("key") && cell["key"].is_string()) return cell["key"].get<std::string>();
+  std::string id = cell.value("id", "");
+  size_t slash = id.find('/');
+  return slash == std::string::npos ? id : id.substr(slash + 1);
+}
+
 json load_report(const std::filesystem::path& path) {
   std::string text;
   try {
@@ -212,13 +226,7 @@ json load_report(const std::filesystem::path& path) {
   } catch (const json::parse_error& e) {
     throw InputError(path.string(), "", std::string("invalid JSON: ") + e.what());
   }
-  if (!report.is_object() || report.value("schema_version", json()) != kReportSchemaVersion)
-    throw InputError(path.string(), "/schema_version",
-                     "expected a poisonlab report with schema_version " + std::to_string(kReportSchemaVersion));
-  for (const char* key : {"kernels", "cells"})
-    if (!report.contains(key) || !report[key].is_array())
-      throw InputError(path.string(), std::string("/") + key, "expected an array");
-  return report;
+  return upgrade_report(std::move(report), path);
 }
 
 json with_observation(const json& cell, const std::filesystem::path& report_dir) {

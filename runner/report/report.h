@@ -7,18 +7,22 @@
 // in place of its observation, so neither the report nor the runner's
 // memory grows with the size of what a cell observed.
 #include <filesystem>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
 namespace poisonlab {
 
-inline constexpr int kReportSchemaVersion = 1;
+// The version this build writes (report_version.h lists the versions).
+inline constexpr int kReportSchemaVersion = 2;
 // A cell record above this many bytes keeps its observation in its cell file.
 inline constexpr size_t kInlineCellBytes = 4u << 20;
 
 class RunReport {
  public:
-  // Writes the initial report (no kernels, no cells) at once.
+  // Writes the initial report (no kernels, no cells) at once. run.variants
+  // is kept if the run metadata names them and grows with the kernels and
+  // cells added.
   RunReport(std::filesystem::path path, nlohmann::json run_metadata, size_t inline_cell_bytes = kInlineCellBytes);
 
   // Kernel artifacts and boots, as the run stage gives them; returns the
@@ -51,7 +55,13 @@ nlohmann::json with_latency_stats(nlohmann::json judged_cell);
 // counted from an array of judged cells. A cell whose verdict is neither
 // "pass" nor "fail" counts as errored.
 nlohmann::json count_verdicts(const nlohmann::json& cells);
-// Reads a report written by RunReport; InputError if it is not one.
+// What identifies a cell across kernels and runs: its "key" when the report
+// has one, else its id without the leading kernel label
+// ("debian-6.12/dm-linear/xfs/madvise" -> "dm-linear/xfs/madvise").
+std::string cell_key(const nlohmann::json& cell);
+// Reads a report written by RunReport, upgraded to kReportSchemaVersion
+// when an older build wrote it (report_version.h); InputError if it is not
+// one or a newer build wrote it.
 nlohmann::json load_report(const std::filesystem::path& path);
 // The cell with its observation: as it is when inline, else read back from
 // the cell file named by observation.in_file (relative to report_dir).

@@ -11,45 +11,70 @@
 
 #include "common/error.h"
 #include "common/fs_util.h"
+#include "oracles/oracles.h"
+#include "report/schema_test_util.h"
 
 namespace poisonlab {
 namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
+using schema_test::report_schema_errors;
+using schema_test::sample_run_metadata;
 
+// Every report a test writes must match reports/schema/report.schema.json.
 class ReportTest : public ::testing::Test {
  protected:
   ReportTest() : dir_(fs::temp_directory_path() / ("pl_report_test." + std::to_string(getpid()))) {
     fs::create_directories(dir_);
   }
   ~ReportTest() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    if (fs::exists(path())) {
+      EXPECT_EQ(report_schema_errors(path()), "");
+    }
+  }
   json on_disk() const { return json::parse(read_file(path())); }
   fs::path path() const { return dir_ / "report.json"; }
   fs::path dir_;
 };
 
+json empty_notify_path() {
+  return {{"summary", json::object()}, {"per_trial", json::array()}, {"trace_enabled", false}};
+}
+
+// A completed cell of kernel "k" as the oracle stage judges it.
 json judged(const std::string& id, const std::string& verdict, json oracle_verdicts, json revocation_ns) {
   json oracles = json::array();
-  for (const auto& v : oracle_verdicts) oracles.push_back({{"name", "o"}, {"verdict", v}, {"evidence", nullptr}});
-  return {{"id", id},         {"kernel", "k"},   {"stack", "raw"}, {"method", "madvise"},
-          {"status", "completed"}, {"error", nullptr}, {"verdict", verdict}, {"oracles", oracles},
-          {"latency", {{"revocation_ns", revocation_ns}}}};
+  for (const auto& v : oracle_verdicts)
+    oracles.push_back({{"name", "o"}, {"verdict", v}, {"evidence", nullptr}, {"summary", "s"}});
+  return {{"id", id},          {"kernel", "k"},          {"stack", "raw"},         {"filesystem", "xfs"},
+          {"method", "madvise"}, {"target", "file"},     {"status", "completed"},  {"error", nullptr},
+          {"verdict", verdict},  {"oracles", oracles},   {"notify_path", empty_notify_path()},
+          {"latency", {{"revocation_ns", revocation_ns}}}, {"spec", json::object()},
+          {"observation", json::object()}};
+}
+
+json kernel_info(const std::string& variant) {
+  return {{"variant", variant}, {"release", "6.12.1-amd64"}, {"config_sha256", std::string(64, 'c')},
+          {"boots", json::array()}};
 }
 
 TEST_F(ReportTest, ConstructorWritesAValidEmptyReport) {
-  RunReport report(path(), {{"scenario", "smoke"}, {"started_at", "2025-01-01T00:00:00Z"}});
+  RunReport report(path(), sample_run_metadata("r1"));
   json j = on_disk();
   EXPECT_EQ(j, report.json());
-  EXPECT_EQ(j["schema_version"], 1);
-  EXPECT_EQ(j["run"]["scenario"], "smoke");
+  EXPECT_EQ(j["schema_version"], kReportSchemaVersion);
+  EXPECT_EQ(j["run"]["id"], "r1");
+  EXPECT_EQ(j["run"]["variants"], json::array());
   EXPECT_EQ(j["kernels"], json::array());
   EXPECT_EQ(j["cells"], json::array());
+  EXPECT_EQ(j["series"], json::array());
   EXPECT_EQ(j["summary"], json::parse(R"({"cells": 0, "passed": 0, "failed": 0, "errored": 0,
                                           "oracles": {"pass": 0, "fail": 0, "skip": 0}})"));
 }
 
 TEST_F(ReportTest, EachCellIsWrittenWholeToItsFileAndALargeOneOnlyThere) {
-  RunReport report(path(), json::object(), /*inline_cell_bytes=*/2000);
+  RunReport report(path(), sample_run_metadata(), /*inline_cell_bytes=*/2000);
   json small = judged("k/raw/small", "pass", {"pass"}, {1000000});
   small["observation"] = {{"trials", json::array({{{"x", 1}}})}};
   json large = judged("k/raw/large", "pass", {"pass"}, {1000000});
@@ -72,12 +97,13 @@ TEST_F(ReportTest, EachCellIsWrittenWholeToItsFileAndALargeOneOnlyThere) {
 }
 
 TEST_F(ReportTest, ALargeCellKeepsItsNotifyListOnlyInItsFile) {
-  RunReport report(path(), json::object(), /*inline_cell_bytes=*/2000);
+  RunReport report(path(), sample_run_metadata(), /*inline_cell_bytes=*/2000);
   json large = judged("k/raw/large", "pass", {"pass"}, {1000000});
   json per_event = json::array();
   for (int i = 0; i < 40; ++i) per_event.push_back({{"pfn", 4096 + i}, {"class", "holder"}, {"reason", "r"}});
   large["notify_path"] = {{"summary", {{"holder", 40}}},
-                          {"per_trial", {{{"trial", 0}, {"per_event", per_event}, {"summary", {{"holder", 40}}}}}},
+                          {"per_trial", {{{"trial", 0}, {"per_event", per_event}, {"summary", {{"holder", 40}}},
+                                         {"unavailable_probes", json::array()}}}},
                           {"trace_enabled", true}};
   large["observation"] = {{"kernel_log", {std::string("bad utf-8 \xff here")}}, {"trials", json::array()}};
   large["oracles"][0]["evidence"] = {{"units", json::array({1, 2, 3})}};
@@ -99,9 +125,9 @@ TEST_F(ReportTest, ALargeCellKeepsItsNotifyListOnlyInItsFile) {
 }
 
 TEST_F(ReportTest, EveryChangeIsOnDiskAtOnce) {
-  RunReport report(path(), json::object());
-  report.add_kernel({{"name", "debian-6.12"}, {"boot", {{"to_hello_s", 9.5}}}});
-  EXPECT_EQ(on_disk()["kernels"][0]["name"], "debian-6.12");
+  RunReport report(path(), sample_run_metadata());
+  report.add_kernel(kernel_info("k"));
+  EXPECT_EQ(on_disk()["kernels"][0]["variant"], "k");
 
   report.add_cell(judged("k/raw/madvise", "pass", {"pass", "pass", "skip"}, {2000000, 1000000, nullptr, 4000000}));
   json j = on_disk();
@@ -115,19 +141,18 @@ TEST_F(ReportTest, EveryChangeIsOnDiskAtOnce) {
   EXPECT_EQ(j["cells"][0]["latency"]["revocation_ns"].size(), 4u);  // raw samples kept
 
   report.add_cell(judged("k/raw/hwpoison-pfn", "fail", {"pass", "fail"}, json::array()));
-  json error_cell = {{"id", "k/dm-linear/madvise"}, {"status", "hang"}, {"error", "no progress for 120 s"},
-                     {"verdict", "error"}, {"oracles", json::array()}};
-  report.add_cell(error_cell);
+  report.add_cell(judge_failed_cell({"k/dm-linear/xfs/madvise", "k", "dm-linear", "madvise", "xfs", "file"}, "hang",
+                                    "no progress for 120 s", ""));
   j = on_disk();
   EXPECT_EQ(j["summary"], json::parse(R"({"cells": 3, "passed": 1, "failed": 1, "errored": 1,
-                                          "oracles": {"pass": 3, "fail": 1, "skip": 1}})"));
+                                          "oracles": {"pass": 4, "fail": 1, "skip": 1}})"));
   EXPECT_EQ(j["cells"][2]["latency"]["revocation_ns"], json::array());
   EXPECT_EQ(j["cells"][2]["latency"]["revocation_ms_stats"]["n"], 0);
   EXPECT_TRUE(j["cells"][2]["latency"]["revocation_ms_stats"]["p50"].is_null());
 
-  report.finish({{"finished_at", "2025-01-01T00:10:00Z"}, {"status", "completed"}});
+  report.finish({{"finished_at", "2025-01-01T00:10:00Z"}, {"status", "failed"}});
   j = on_disk();
-  EXPECT_EQ(j["run"]["status"], "completed");
+  EXPECT_EQ(j["run"]["status"], "failed");
   EXPECT_EQ(j, report.json());
   // No temporary files are left beside the report and its cell files.
   std::vector<std::string> names;
@@ -139,21 +164,39 @@ TEST_F(ReportTest, EveryChangeIsOnDiskAtOnce) {
 
 TEST_F(ReportTest, ReReadReportRoundTrips) {
   {
-    RunReport report(path(), {{"scenario", "x"}});
-    report.add_cell(judged("a", "pass", {"pass"}, {1500000}));
+    RunReport report(path(), sample_run_metadata());
+    report.add_cell(judged("k/raw/xfs/a", "pass", {"pass"}, {1500000}));
   }
   json loaded = load_report(path());
-  EXPECT_EQ(loaded["cells"][0]["id"], "a");
+  EXPECT_EQ(loaded, on_disk());  // the current version is read as it is
+  EXPECT_EQ(loaded["cells"][0]["id"], "k/raw/xfs/a");
   EXPECT_DOUBLE_EQ(loaded["cells"][0]["latency"]["revocation_ms_stats"]["mean"].get<double>(), 1.5);
   EXPECT_EQ(loaded["summary"]["passed"], 1);
 }
 
 TEST_F(ReportTest, LoadRejectsWhatIsNotAReport) {
-  write_file_atomic(path(), "{\"schema_version\": 2, \"kernels\": [], \"cells\": []}");
-  EXPECT_THROW(load_report(path()), InputError);
-  write_file_atomic(path(), "{\"schema_version\": 1, \"cells\": [");
+  fs::path bad = dir_ / "bad.json";
+  write_file_atomic(bad, "{\"schema_version\": 3, \"kernels\": [], \"cells\": []}");
   try {
-    load_report(path());
+    load_report(bad);
+    ADD_FAILURE();
+  } catch (const InputError& e) {  // names the file, the field and the versions this build reads
+    EXPECT_EQ(e.file(), bad.string());
+    EXPECT_EQ(e.pointer(), "/schema_version");
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("schema_version 1 to 2"));
+  }
+  write_file_atomic(bad, "{\"schema_version\": \"2\", \"kernels\": [], \"cells\": []}");
+  EXPECT_THROW(load_report(bad), InputError);
+  write_file_atomic(bad, "{\"schema_version\": 2, \"kernels\": {}, \"cells\": []}");
+  try {
+    load_report(bad);
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.pointer(), "/kernels");
+  }
+  write_file_atomic(bad, "{\"schema_version\": 1, \"cells\": [");
+  try {
+    load_report(bad);
     ADD_FAILURE();
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("invalid JSON"));
@@ -162,12 +205,59 @@ TEST_F(ReportTest, LoadRejectsWhatIsNotAReport) {
 }
 
 TEST_F(ReportTest, InvalidUtf8FromTheGuestDoesNotLoseTheReport) {
-  RunReport report(path(), json::object());
-  json cell = judged("a", "pass", {"pass"}, {1000000});
+  RunReport report(path(), sample_run_metadata());
+  json cell = judged("k/raw/xfs/a", "pass", {"pass"}, {1000000});
   cell["observation"] = {{"kernel_log", {std::string("bad \xff byte")}}};
   report.add_cell(cell);
   json j = on_disk();
   EXPECT_EQ(j["cells"][0]["observation"]["kernel_log"][0], "bad \xEF\xBF\xBD byte");
+}
+
+TEST_F(ReportTest, CellsHaveTheirKeyAndTheRunItsVariantsInOrder) {
+  json run = sample_run_metadata();
+  run["variants"] = {"pl-6.12"};  // as the run stage plans them
+  RunReport report(path(), run);
+  report.add_kernel(kernel_info("k"));
+  report.add_cell(judged("k/dm-linear/xfs/madvise@pages=4", "pass", {"pass"}, {1000000}));
+  json other = judged("debian-6.1/raw/xfs/madvise", "pass", {"pass"}, {1000000});
+  other["kernel"] = "debian-6.1";
+  report.add_cell(other);
+  report.add_kernel(kernel_info("k"));  // a variant is listed once
+  json j = on_disk();
+  EXPECT_EQ(j["cells"][0]["key"], "dm-linear/xfs/madvise@pages=4");
+  EXPECT_EQ(j["cells"][1]["key"], "raw/xfs/madvise");
+  EXPECT_EQ(cell_key(j["cells"][1]), "raw/xfs/madvise");
+  EXPECT_EQ(j["run"]["variants"], json({"pl-6.12", "k", "debian-6.1"}));
+  EXPECT_EQ(json::parse(read_file(dir_ / "report.cells/0000.json"))["key"], "dm-linear/xfs/madvise@pages=4");
+}
+
+TEST_F(ReportTest, AVersion1ReportIsReadAsTheCurrentVersion) {
+  {
+    RunReport report(path(), sample_run_metadata());
+    report.add_kernel(kernel_info("debian-6.12"));
+    json cell = judged("debian-6.12/raw/xfs/madvise", "pass", {"pass"}, {1000000});
+    cell["kernel"] = "debian-6.12";
+    report.add_cell(cell);
+    report.add_cell(judge_failed_cell({"debian-6.1/raw/xfs/madvise", "debian-6.1", "raw", "madvise", "xfs", "file"},
+                                      "kernel-error", "no such package", ""));
+  }
+  // What a version-1 build wrote: no keys, no variants, no series.
+  json v1 = on_disk();
+  v1["schema_version"] = 1;
+  v1["run"].erase("variants");
+  v1.erase("series");
+  for (json& cell : v1["cells"]) cell.erase("key");
+  write_file_atomic(path(), v1.dump(1));
+
+  json loaded = load_report(path());
+  EXPECT_EQ(loaded["schema_version"], kReportSchemaVersion);
+  EXPECT_EQ(loaded["cells"][0]["key"], "raw/xfs/madvise");
+  EXPECT_EQ(loaded["cells"][1]["key"], "raw/xfs/madvise");
+  EXPECT_EQ(loaded["run"]["variants"], json({"debian-6.12", "debian-6.1"}));
+  EXPECT_EQ(loaded["series"], json::array());
+  // The upgraded report is a valid current report (TearDown validates it).
+  write_file_atomic(path(), loaded.dump(1));
+  EXPECT_EQ(on_disk()["cells"][0]["verdict"], "pass");
 }
 
 TEST(Report, RejectsMalformedCells) {

@@ -17,22 +17,22 @@ void check_confidence(double confidence) {
 // must resample the statistic the report shows as p50.
 size_t median_index(size_t n) { return (n + 1) / 2 - 1; }
 
+}  // namespace
+
 // A uniform index in [0, n) by multiply-shift (Lemire) instead of
 // std::uniform_int_distribution, whose algorithm differs between standard
 // libraries and would make the interval platform-dependent. The bias is
 // below n / 2^64, far under anything 2000 resamples can resolve.
-size_t draw_index(std::mt19937_64& rng, size_t n) {
+size_t bootstrap_draw_index(std::mt19937_64& rng, size_t n) {
   return static_cast<size_t>((static_cast<unsigned __int128>(rng()) * n) >> 64);
 }
 
 // How many of count sorted values lie in each tail outside the central
 // confidence fraction. The epsilon keeps 2000 * 0.025 from flooring to 49
 // through rounding error.
-size_t tail_count(size_t count, double confidence) {
+size_t bootstrap_tail_count(size_t count, double confidence) {
   return static_cast<size_t>(std::floor(static_cast<double>(count) * (1 - confidence) / 2 + 1e-9));
 }
-
-}  // namespace
 
 double nearest_rank_percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty() || !(p > 0 && p <= 100)) throw std::invalid_argument("nearest_rank_percentile: bad input");
@@ -74,12 +74,12 @@ Interval bootstrap_median_ci(const std::vector<double>& samples, size_t resample
   std::vector<double> buffer(n);
   std::vector<double> medians(resamples);
   for (double& median : medians) {
-    for (double& x : buffer) x = samples[draw_index(rng, n)];
+    for (double& x : buffer) x = samples[bootstrap_draw_index(rng, n)];
     std::nth_element(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(mid), buffer.end());
     median = buffer[mid];
   }
   std::sort(medians.begin(), medians.end());
-  const size_t tail = tail_count(resamples, confidence);
+  const size_t tail = bootstrap_tail_count(resamples, confidence);
   return {medians[tail], medians[resamples - 1 - tail]};
 }
 

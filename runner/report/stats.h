@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,12 @@ inline constexpr uint64_t kBootstrapSeed = 0x706f69736f6e6c61;  // "poisonla": a
 inline constexpr size_t kBootstrapMaxSamples = 1000;
 
 Summary summarize(std::vector<double> samples);
+// Shared by every bootstrap in the project (here and runner/compare), so all
+// of them are deterministic the same way: a uniform index in [0, n) from rng,
+// identical on every platform; and how many of count sorted resample
+// statistics each tail drops outside the central `confidence` fraction.
+size_t bootstrap_draw_index(std::mt19937_64& rng, size_t n);
+size_t bootstrap_tail_count(size_t count, double confidence);
 // The nearest-rank percentile of sorted, non-empty samples; p in (0, 100].
 double nearest_rank_percentile(const std::vector<double>& sorted, double p);
 

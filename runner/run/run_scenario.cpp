@@ -358,6 +358,7 @@ RunOutcome run_scenario(const RunRequest& request, std::ostream& log) {
                                  {"name", scenario.name},
                                  {"sha256", sha256_file(request.scenario)}}},
                    {"plan", plan_json(plan)},
+                   {"variants", scenario.kernels},  // planned, so a killed run still names them all
                    {"out_dir", out_dir.string()}};
   RunReport report(out_dir / "report.json", metadata);
   log << fmt::format("run {}: {} cells, report {}\n", run_id, cells.size(), (out_dir / "report.json").string());

@@ -14,6 +14,7 @@
 
 #include "common/fs_util.h"
 #include "common/process.h"
+#include "report/report.h"
 #include "vm_run.h"
 
 namespace fs = std::filesystem;
@@ -69,7 +70,7 @@ bool badblocks_cover(const json& lines, uint64_t first, uint64_t count) {
 }
 
 void expect_run_metadata(const json& report, const std::string& release_prefix) {
-  EXPECT_EQ(report.at("schema_version"), 1);
+  EXPECT_EQ(report.at("schema_version"), poisonlab::kReportSchemaVersion);
   EXPECT_FALSE(report.at("run").at("poisonlab").at("git_sha").get<std::string>().empty());
   EXPECT_EQ(report.at("run").at("scenario").at("sha256").get<std::string>().size(), 64u);
   ASSERT_EQ(report.at("kernels").size(), 1u);

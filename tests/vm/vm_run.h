@@ -1,16 +1,20 @@
 #pragma once
 // What the vm and kernel-build tests share: run build/poisonlab on a
-// shipped scenario and read the report it wrote, and look up an oracle.
+// shipped scenario and read the report it wrote (failing the test when it
+// or a cell file does not match reports/schema/report.schema.json), and
+// look up an oracle.
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "common/fs_util.h"
 #include "common/process.h"
+#include "report/schema_test_util.h"
 
 namespace vm_test {
 
@@ -37,7 +41,11 @@ inline RunResult run_poisonlab(const std::string& scenario, const std::vector<st
   auto r = poisonlab::run_command(argv, options);
   std::cout << r.out << std::flush;  // the run's summary table stays in the test log
   nlohmann::json report;
-  if (fs::exists(out / "report.json")) report = nlohmann::json::parse(poisonlab::read_file(out / "report.json"));
+  if (fs::exists(out / "report.json")) {
+    report = nlohmann::json::parse(poisonlab::read_file(out / "report.json"));
+    std::string errors = poisonlab::schema_test::report_schema_errors(out / "report.json");
+    if (!errors.empty()) ADD_FAILURE() << "the report does not match reports/schema/report.schema.json:\n" << errors;
+  }
   return {r.exit_code, r.out, report};
 }
 
