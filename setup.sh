@@ -35,6 +35,7 @@ packages=(
   fio ndctl xfsprogs e2fsprogs dmsetup linux-perf busybox-static cpio kmod xz-utils zstd
   util-linux procps
   libsqlite3-dev python3-scipy chromium
+  clang libclang-rt-14-dev
 )
 backports_packages=(qemu-system-x86 qemu-utils)
 # `poisonlab kernel build`: compilers, Kconfig, BTF (pahole), and the source.

@@ -288,6 +288,19 @@ TEST(CompareReports, BadSampleNamesFileAndPointer) {
   EXPECT_THROW(compare(make_report("a", {cell("k1", "x", 2)}), no_id), InputError);
 }
 
+TEST(CompareReports, APhaseNameWithASlashIsEscapedInThePointer) {  // found by tests/fuzz
+  auto b = make_report("b", {cell("k2", "x", 2)});
+  b["cells"][0]["latency"]["phases"] = {{{"a/b~c_ns", 1000}}, {{"a/b~c_ns", "slow"}}};
+  CompareOptions options;
+  options.metrics = {kAllMetrics};
+  try {
+    compare(make_report("a", {cell("k1", "x", 2)}), b, options);
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.pointer(), "/cells/0/latency/phases/1/a~1b~0c_ns");
+  }
+}
+
 TEST(CompareReports, TooFewTrialsAreNotCalled) {
   TestCell a = cell("k1", "x", 2, 1), b = cell("k2", "x", 20, 1);
   a.revocation_ms.resize(3);

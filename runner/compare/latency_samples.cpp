@@ -57,7 +57,8 @@ void add_phase(MetricSamples& samples, const CellRef& ref, const std::string& me
     const std::string pointer = "/latency/phases/" + std::to_string(i);
     if (!phases[i].is_null() && !phases[i].is_object())
       throw InputError(ref.report->name, ref.pointer() + pointer, "an object of phase times or null");
-    add_sample(samples, member_or_null(phases[i], key.c_str()), ref, pointer + "/" + key);
+    add_sample(samples, member_or_null(phases[i], key.c_str()), ref,
+               (nlohmann::json::json_pointer(pointer) / key).to_string());  // the key escaped ("~1" for "/")
   }
 }
 

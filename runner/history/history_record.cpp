@@ -115,7 +115,8 @@ void read_samples(const ReportReader& reader, const json& latency, const std::st
     if (!phases[t].is_object()) reader.fail(trial_at, "an object of phases or null");
     for (const auto& [name, value] : phases[t].items()) {
       if (!name.ends_with(kNsSuffix) || value.is_null()) continue;
-      reader.append_ms(value, trial_at + "/" + name, cell.samples_ms[name.substr(0, name.size() - kNsSuffix.size())]);
+      reader.append_ms(value, (json::json_pointer(trial_at) / name).to_string(),  // the name escaped ("~1" for "/")
+                       cell.samples_ms[name.substr(0, name.size() - kNsSuffix.size())]);
     }
   }
 }

@@ -132,6 +132,15 @@ TEST(HistoryRecord, NamesTheFieldThatIsWrong) {
   expect_input_error([](json& r) { r["series"] = 3; }, "/series", "an array");
 }
 
+TEST(HistoryRecord, APhaseNameWithASlashIsEscapedInThePointer) {  // found by tests/fuzz
+  expect_input_error([](json& r) { r["cells"][0]["latency"]["phases"][0]["a/b~c_ns"] = "slow"; },
+                     "/cells/0/latency/phases/0/a~1b~0c_ns", "nanoseconds");
+}
+
+TEST(HistoryRecord, ACellThatIsNotAnObjectIsRejectedByTheLoader) {  // found by tests/fuzz
+  expect_input_error([](json& r) { r["cells"][1] = "cell"; }, "/cells/1", "expected an object, got string");
+}
+
 TEST(HistoryRecord, NonReportFileIsBadInput) {
   TempDir dir;
   auto scenario = dir.write("scenario.json", R"({"name": "not a report"})");

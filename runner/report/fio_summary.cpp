@@ -155,9 +155,11 @@ std::string fio_table(const json& cells) {
     if (!jobs.is_object()) continue;
     for (const auto& [name, j] : jobs.items()) {
       const json& s = member_or_null(j, "bw_kib_s_stats");
-      rows.push_back({string_or(cell, "id", "?"), name, fmt::format("{}/{}", j["survived"].dump(), j["trials"].dump()),
+      // Tolerant: a job that is not an object shows nulls (found by tests/fuzz).
+      rows.push_back({string_or(cell, "id", "?"), name,
+                      fmt::format("{}/{}", member_or_null(j, "survived").dump(), member_or_null(j, "trials").dump()),
                       mib(member_or_null(s, "before")), mib(member_or_null(s, "during")),
-                      mib(member_or_null(s, "after")), j["with_errors"].dump()});
+                      mib(member_or_null(s, "after")), member_or_null(j, "with_errors").dump()});
     }
   }
   if (rows.size() == 1) return "";

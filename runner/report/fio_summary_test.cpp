@@ -126,5 +126,10 @@ TEST(FioSummary, ReportCellAndSummaryTable) {
   EXPECT_EQ(fio_table(json::array({json{{"id", "x"}}})), "");
 }
 
+TEST(FioSummary, TableOfAJobThatIsNotAnObject) {  // found by tests/fuzz
+  json cell = {{"id", "c"}, {"fio", {{"jobs", {{"randrw", 5}}}}}};
+  EXPECT_THAT(fio_table(json::array({cell})), HasSubstr("randrw   null/null")) << fio_table(json::array({cell}));
+}
+
 }  // namespace
 }  // namespace poisonlab

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "report/json_access.h"
+
 namespace poisonlab {
 using nlohmann::json;
 
@@ -11,12 +13,15 @@ json correctness_matrix(const json& cells) {
   json oracles = json::array(), rows = json::object();
   for (const auto& cell : cells) {
     json row = json::object();
-    for (const auto& o : cell.value("oracles", json::array())) {
-      std::string name = o.value("name", "?");
-      if (std::find(oracles.begin(), oracles.end(), name) == oracles.end()) oracles.push_back(name);
-      row[name] = o.value("verdict", "?");
-    }
-    rows[cell.value("id", "?")] = row;
+    // Tolerant reads: a report read back may hold anything (found by tests/fuzz).
+    const json& list = member_or_null(cell, "oracles");
+    if (list.is_array())
+      for (const auto& o : list) {
+        std::string name = string_or(o, "name", "?");
+        if (std::find(oracles.begin(), oracles.end(), name) == oracles.end()) oracles.push_back(name);
+        row[name] = string_or(o, "verdict", "?");
+      }
+    rows[string_or(cell, "id", "?")] = row;
   }
   return {{"oracles", oracles}, {"cells", rows}};
 }
@@ -26,13 +31,13 @@ std::string format_matrix(const json& report) {
   json matrix = correctness_matrix(cells);
   const json& oracles = matrix["oracles"];
   size_t width = 4;
-  for (const auto& c : cells) width = std::max(width, c.value("id", "?").size());
+  for (const auto& c : cells) width = std::max(width, string_or(c, "id", "?").size());
   std::string out = fmt::format("{:<{}}  {:<7}  ", "cell", width, "verdict");
   for (size_t i = 0; i < oracles.size(); ++i) out += fmt::format("{:>2} ", i + 1);
   out += "\n";
   for (const auto& c : cells) {
-    std::string id = c.value("id", "?");
-    out += fmt::format("{:<{}}  {:<7}  ", id, width, c.value("verdict", "?"));
+    std::string id = string_or(c, "id", "?");
+    out += fmt::format("{:<{}}  {:<7}  ", id, width, string_or(c, "verdict", "?"));
     const json& row = matrix["cells"][id];
     for (const auto& name : oracles) {
       std::string v = row.value(name.get<std::string>(), "");

@@ -31,5 +31,15 @@ TEST(Matrix, TextHasARowPerCellAndALegend) {
   EXPECT_NE(text.find(" 3 c\n"), std::string::npos) << text;
 }
 
+TEST(Matrix, MalformedCellsAndOraclesAreShownAsUnknown) {  // found by tests/fuzz
+  json cells = json::parse(R"([{"id": 5, "verdict": 1, "oracles": "none"},
+                               {"id": "k/x", "oracles": [7, {"name": "a", "verdict": null}]}])");
+  json m = correctness_matrix(cells);
+  EXPECT_EQ(m["oracles"], json::parse(R"(["?", "a"])"));
+  EXPECT_EQ(m["cells"]["k/x"], json::parse(R"({"?": "?", "a": "?"})"));
+  std::string text = format_matrix({{"cells", cells}});
+  EXPECT_NE(text.find("?     ?"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace poisonlab

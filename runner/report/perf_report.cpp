@@ -159,8 +159,8 @@ std::string top_text(const json& record) {
   if (!list.is_array() || list.empty()) return "-";
   std::string out;
   for (size_t i = 0; i < list.size() && i < 3; ++i) {
-    const json& share = list[i]["share"];
-    out += fmt::format("{}{} {}", i ? ", " : "", list[i].value("function", "?"),
+    const json& share = member_or_null(list[i], "share");  // tolerant: found by tests/fuzz
+    out += fmt::format("{}{} {}", i ? ", " : "", string_or(list[i], "function", "?"),
                        share.is_number() ? fmt::format("{:.0f}%", share.get<double>() * 100) : "-");
   }
   return out;

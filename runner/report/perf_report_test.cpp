@@ -101,5 +101,11 @@ TEST(PerfReport, SummaryLine) {
   EXPECT_EQ(perf_summary_text(json{{"cells", json::array({json{{"id", "no-perf"}}})}}), "");
 }
 
+TEST(PerfReport, SummaryLineOfAMalformedTopList) {  // found by tests/fuzz
+  json perf = json::parse(R"({"record": {"samples": 10, "top_self": [5, {"function": 7}, {"function": "f"}]}})");
+  std::string text = perf_summary_text(json{{"cells", json::array({json{{"id", "c"}, {"perf", perf}}})}});
+  EXPECT_THAT(text, HasSubstr("? -, ? -, f -\n")) << text;
+}
+
 }  // namespace
 }  // namespace poisonlab

@@ -207,8 +207,11 @@ json count_verdicts(const json& cells) {
 }
 
 std::string cell_key(const json& cell) {
-  if (cell.contains("key") && cell["key"].is_string()) return cell["key"].get<std::string>();
-  std::string id = cell.value("id", "");
+  // Tolerant: a cell of a malformed report (not an object, an id that is not
+  // a string) has the empty key; the readers name its fields in errors.
+  const json& key = member_or_null(cell, "key");
+  if (key.is_string()) return key.get<std::string>();
+  std::string id = string_or(cell, "id");
   size_t slash = id.find('/');
   return slash == std::string::npos ? id : id.substr(slash + 1);
 }
@@ -223,7 +226,7 @@ json load_report(const std::filesystem::path& path) {
   json report;
   try {
     report = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw InputError(path.string(), "", std::string("invalid JSON: ") + e.what());
   }
   return upgrade_report(std::move(report), path);
@@ -239,8 +242,8 @@ json with_observation(const json& cell, const std::filesystem::path& report_dir)
   } catch (const std::exception& e) {
     throw InputError(file.string(), "", std::string("cannot read the cell's observation: ") + e.what());
   }
-  if (!full.is_object() || full.value("id", "") != cell.value("id", "") || !full.contains("observation"))
-    throw InputError(file.string(), "/id", "expected the record of cell " + cell.value("id", std::string("?")));
+  if (!full.is_object() || string_or(full, "id") != string_or(cell, "id") || !full.contains("observation"))
+    throw InputError(file.string(), "/id", "expected the record of cell " + string_or(cell, "id", "?"));
   return full;
 }
 

@@ -96,6 +96,17 @@ TEST_F(ReportTest, EachCellIsWrittenWholeToItsFileAndALargeOneOnlyThere) {
   EXPECT_THROW(with_observation(j["cells"][1], dir_), InputError);
 }
 
+TEST_F(ReportTest, AnObservationFileOfAnotherCellIsAnInputError) {
+  write_file_atomic(dir_ / "other.json", R"({"id": "k/a", "observation": {}})");
+  json cell = {{"id", 7}, {"observation", {{"in_file", "other.json"}}}};  // an id that is not a string
+  try {
+    with_observation(cell, dir_);
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.pointer(), "/id");
+  }
+}
+
 TEST_F(ReportTest, ALargeCellKeepsItsNotifyListOnlyInItsFile) {
   RunReport report(path(), sample_run_metadata(), /*inline_cell_bytes=*/2000);
   json large = judged("k/raw/large", "pass", {"pass"}, {1000000});
@@ -202,6 +213,43 @@ TEST_F(ReportTest, LoadRejectsWhatIsNotAReport) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("invalid JSON"));
   }
   EXPECT_THROW(load_report(dir_ / "absent.json"), InputError);
+  // A number too large for a double: nlohmann throws out_of_range, not parse_error (found by tests/fuzz).
+  write_file_atomic(bad, R"({"schema_version": 2, "kernels": [], "cells": [{"latency": 1841e308}]})");
+  try {
+    load_report(bad);
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.pointer(), "");
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("invalid JSON"));
+  }
+}
+
+// Found by tests/fuzz: entries that are not objects reached readers that
+// took them for one (nlohmann type_error).
+TEST_F(ReportTest, LoadRejectsCellsAndKernelsThatAreNotObjects) {
+  fs::path bad = dir_ / "bad.json";
+  for (const auto& [text, pointer] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"schema_version": 2, "kernels": [], "cells": [{"id": "k/a"}, "k/b"]})", "/cells/1"},
+           {R"({"schema_version": 1, "kernels": [7], "cells": []})", "/kernels/0"},
+           {R"({"schema_version": 1, "kernels": [], "cells": [null]})", "/cells/0"}}) {
+    write_file_atomic(bad, text);
+    try {
+      load_report(bad);
+      ADD_FAILURE() << text;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.file(), bad.string());
+      EXPECT_EQ(e.pointer(), pointer);
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("expected an object"));
+    }
+  }
+  fs::remove(bad);
+}
+
+TEST_F(ReportTest, AVersion1CellWithAnIdThatIsNotAStringLoads) {  // found by tests/fuzz
+  write_file_atomic(path(), R"({"schema_version": 1, "kernels": [], "cells": [{"id": 5, "kernel": "k"}]})");
+  json loaded = load_report(path());
+  EXPECT_EQ(loaded["cells"][0]["key"], "");
+  fs::remove(path());  // not a whole report: TearDown's schema check is not for it
 }
 
 TEST_F(ReportTest, InvalidUtf8FromTheGuestDoesNotLoseTheReport) {
@@ -261,6 +309,11 @@ TEST_F(ReportTest, AVersion1ReportIsReadAsTheCurrentVersion) {
 }
 
 TEST(Report, RejectsMalformedCells) {
+  // cell_key is tolerant: a malformed cell has the empty key (found by tests/fuzz).
+  EXPECT_EQ(cell_key(json("k/a")), "");
+  EXPECT_EQ(cell_key(json::array()), "");
+  EXPECT_EQ(cell_key({{"id", 5}}), "");
+  EXPECT_EQ(cell_key({{"key", 5}, {"id", "k/a/b"}}), "a/b");
   EXPECT_THROW(with_latency_stats({{"latency", {{"revocation_ns", {"fast"}}}}}), std::invalid_argument);
   EXPECT_THROW(with_latency_stats({{"latency", {{"revocation_ns", 5}}}}), std::invalid_argument);
   json no_latency = with_latency_stats({{"id", "x"}});

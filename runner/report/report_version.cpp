@@ -48,9 +48,15 @@ json upgrade_report(json report, const std::filesystem::path& file) {
     throw InputError(file.string(), "/schema_version",
                      fmt::format("schema_version {} is unknown: {}{}", from, readable_versions(),
                                  from > kReportSchemaVersion ? " (a newer poisonlab wrote it)" : ""));
-  for (const char* key : {"kernels", "cells"})
+  for (const char* key : {"kernels", "cells"}) {
     if (!report.contains(key) || !report[key].is_array())
       throw InputError(file.string(), std::string("/") + key, "expected an array");
+    // Every reader takes an entry for an object.
+    for (size_t i = 0; i < report[key].size(); ++i)
+      if (!report[key][i].is_object())
+        throw InputError(file.string(), fmt::format("/{}/{}", key, i),
+                         fmt::format("expected an object, got {}", report[key][i].type_name()));
+  }
   if (from == 1) upgrade_1_to_2(report);
   report["schema_version"] = kReportSchemaVersion;
   return report;

@@ -141,8 +141,10 @@ std::string dominant_notify_path(const json& cell) {
 
 // "1.02 (r2 0.98)" or "-" for a fit that could not be made.
 std::string exponent_text(const json& fit) {
-  if (!fit.is_object() || !fit.value("ok", false)) return "-";
-  return fmt::format("{:.2f} (r2 {:.2f})", fit["slope"].get<double>(), fit["r_squared"].get<double>());
+  const json &ok = member_or_null(fit, "ok"), &slope = member_or_null(fit, "slope"),
+             &r_squared = member_or_null(fit, "r_squared");
+  if (ok != true || !slope.is_number() || !r_squared.is_number()) return "-";
+  return fmt::format("{:.2f} (r2 {:.2f})", slope.get<double>(), r_squared.get<double>());
 }
 
 // One line per sweep series: how revocation and kernel handling scale.

@@ -66,6 +66,15 @@ TEST(Summary, SeriesGetAScalingTable) {
   EXPECT_THAT(format_summary(canned_report()), ::testing::Not(HasSubstr("scaling")));
 }
 
+TEST(Summary, AFitWithoutItsNumbersIsADash) {  // found by tests/fuzz
+  json report = canned_report();
+  report["series"] = json::parse(R"([
+    {"series": "s", "parameter": "pages", "points": [],
+     "fits": {"revocation_ms_p50": {"ok": true}, "kernel_handling_ms_p50": {"ok": "yes", "slope": 1, "r_squared": 1}}}])");
+  std::string text = format_summary(report);
+  EXPECT_THAT(text, HasSubstr("s       pages       0                    -                         -\n")) << text;
+}
+
 TEST(Summary, ZeroCells) {
   std::string text = format_summary({{"schema_version", 1}, {"run", json::object()}, {"kernels", json::array()},
                                      {"cells", json::array()}});

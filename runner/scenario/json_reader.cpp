@@ -218,7 +218,7 @@ class DuplicateKeyChecker {
 json parse_json_strict(const std::string& text, const std::string& file) {
   try {
     return json::parse(text, DuplicateKeyChecker(file));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     // e.what() starts with "[json.exception.parse_error.101] "; keep the rest,
     // which holds the line and column.
     std::string message = e.what();

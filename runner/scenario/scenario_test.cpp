@@ -377,6 +377,18 @@ TEST(ScenarioFile, SyntaxErrorNamesLineAndColumn) {
   }
 }
 
+TEST(ScenarioFile, ANumberTooLargeForADoubleIsInvalidJson) {  // found by tests/fuzz
+  TempDir dir;
+  auto file = dir.write("huge.json", R"({"name": "x", "trials": 1841e308})");
+  try {
+    load_scenario(file);
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.pointer(), "");
+    EXPECT_THAT(e.what(), HasSubstr("invalid JSON: number overflow parsing '1841e308'"));
+  }
+}
+
 TEST(ScenarioFile, MissingFileIsInputError) {
   TempDir dir;
   try {
