@@ -8,7 +8,7 @@
 #include "compare/experimental_unit.h"
 #include "compare/statistics.h"
 #include "history/history_trend.h"
-#include "history/text_table.h"
+#include "common/text_table.h"
 
 namespace poisonlab {
 namespace {

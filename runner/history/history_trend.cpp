@@ -6,7 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "common/error.h"
-#include "history/text_table.h"
+#include "common/text_table.h"
 
 namespace poisonlab {
 namespace {

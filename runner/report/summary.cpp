@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/text_table.h"
 #include "report/fio_summary.h"
 #include "report/json_access.h"
 #include "report/perf_report.h"
@@ -17,22 +18,14 @@ namespace {
 
 using Row = std::vector<std::string>;
 
-// Text columns are left-aligned, the others (numbers) right-aligned.
+// rows[0] is the header. Text columns are left-aligned, the others
+// (numbers) right-aligned.
 std::string render_table(const std::vector<Row>& rows, const std::vector<bool>& left_aligned) {
-  std::vector<size_t> widths(left_aligned.size(), 0);
-  for (const auto& row : rows)
-    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      if (c > 0) line += "  ";
-      line += left_aligned[c] ? fmt::format("{:<{}}", row[c], widths[c]) : fmt::format("{:>{}}", row[c], widths[c]);
-    }
-    line.erase(line.find_last_not_of(' ') + 1);
-    out += line + "\n";
-  }
-  return out;
+  std::vector<TextTable::Column> columns;
+  for (size_t c = 0; c < rows[0].size(); ++c) columns.push_back({rows[0][c], !left_aligned[c]});
+  TextTable table(std::move(columns));
+  for (size_t r = 1; r < rows.size(); ++r) table.add_row(rows[r]);
+  return table.format();
 }
 
 std::string verdict_text(const json& cell) {

@@ -1,4 +1,4 @@
-#include "history/text_table.h"
+#include "common/text_table.h"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,7 @@
 #pragma once
 // A plain text table: columns padded to their widest cell, two spaces
-// apart; right-aligned columns for numbers. Shared by trend and regressions.
+// apart; right-aligned columns for numbers. Shared by summary, history trend and
+// history regressions.
 #include <string>
 #include <vector>
 
