@@ -3,7 +3,7 @@
 // cell-result message for corrupt-pfn poison on N pages (large_observation.h):
 // it receives the line over a socket through JsonLineChannel, judges the
 // observation and adds the judged cell to a RunReport in a temporary
-// directory, in the order and with the calls runner/run/run_scenario.cpp
+// directory, in the order and with the calls runner/run/vm_job.cpp
 // makes. The parent streams the line from a file, so the child's peak
 // resident memory (getrusage ru_maxrss) is the runner's alone.
 //
@@ -82,7 +82,7 @@ fs::path message_file(const TempDir& dir, const large::Shape& shape) {
 
 const char* kCellId = "debian-6.12/raw/xfs/hwpoison-pfn";
 
-// The runner's side, in the child. Mirrors run_scenario.cpp: QemuTarget's
+// The runner's side, in the child. Mirrors vm_job.cpp: QemuTarget's
 // try_receive (a JsonLineChannel receive, returned by value), run_cell's
 // judge_cell on the moved observation, then run_kernel's add_cell.
 json runner_side(int fd, const large::Shape& shape, const fs::path& report_dir) {

@@ -169,7 +169,7 @@ CellSpec parse_cell_spec(const json& cell, const std::string& source) {
   const json& inj = r.object(cell, "injection", "", true);
   s.method = r.string(inj, "method", "/injection", "",
                       {"madvise", "hwpoison-pfn", "hard-offline", "mce", "badblocks", "unbind", "cxl-qmp-poison",
-                       "cxl-debugfs-poison"});
+                       "cxl-debugfs-poison", "ndctl-inject-error", "einj"});
   s.pages = r.number(inj, "pages", "/injection", 1, 1, 262144, s.method != "unbind");
   s.pacing = r.string(inj, "pacing", "/injection", "per-page", {"per-page", "burst", "rate"});
   if (s.pacing == "rate") s.rate_per_s = r.number(inj, "rate_per_s", "/injection", 0, 1, 1000000, true);

@@ -54,6 +54,7 @@ struct CellSpec {
   int late_kill = 1;
   int neighbour = 1;
   std::string method = "madvise";  // madvise | hwpoison-pfn | hard-offline | mce | badblocks | unbind | cxl-*-poison
+                                   // | ndctl-inject-error | einj (issue 7: real hardware)
   TargetSpec target;
   uint64_t pages = 4;
   std::string pacing = "per-page";  // "per-page" | "burst" | "rate"

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "agent/clock.h"
+#include "agent/local_inject.h"
 #include "agent/sysfs.h"
 #include "common/error.h"
 
@@ -224,9 +225,15 @@ void unbind_step(const InjectionContext& ctx, InjectionStep& step) {
   finish_write(step, unbind.string(), WIFEXITED(status) ? WEXITSTATUS(status) : EINTR);
 }
 
-void run_step(const InjectionContext& ctx, InjectionStep& step) {
+void run_step(const InjectionContext& ctx, InjectionStep& step, const SystemRamGuard& ram) {
   const PoisonUnit* unit = step.units ? &ctx.aim.units[step.first_unit] : nullptr;
   const std::string& m = ctx.spec.method;
+  if (auto refusal = unit ? ram.refusal(unit->phys) : std::nullopt) {
+    step.action = fmt::format("{} addr {:#x} (refused)", m, unit->phys);
+    step.start_ns = step.end_ns = monotonic_ns();
+    step.error = *refusal;
+    return;
+  }
   if (m == "unbind") return unbind_step(ctx, step);
   if (m == "madvise") return madvise_step(ctx, step, unit->file_page.value_or(0));
   if (m == "hwpoison-pfn") return write_step(step, kCorruptPfn, fmt::format("{:#x}", unit->pfn));
@@ -236,6 +243,8 @@ void run_step(const InjectionContext& ctx, InjectionStep& step) {
                       fmt::format("{} {}", unit->disk_offset / 512, address::kPageSize / 512));
   if (m == "mce") return mce_step(ctx, step, *unit);
   if (m == "cxl-qmp-poison" || m == "cxl-debugfs-poison") return cxl_poison_step(ctx, step, *unit);
+  if (m == "ndctl-inject-error") return ndctl_inject_error_step(ctx.stack, *unit, step);
+  if (m == "einj") return einj_step(*unit, step);
   step.error = "unknown method " + m;
 }
 
@@ -293,6 +302,7 @@ json InjectionStep::to_json() const {
             {"kernel_log", kernel_log}, {"host_reply", host_reply}, {"consumer", consumer},
             {"hung", hung},             {"error", opt(error)}};
   if (dpa) j["dpa"] = *dpa;  // CXL poison methods
+  if (!tool_output.is_null()) j["tool_output"] = tool_output;  // ndctl-inject-error, einj
   return j;
 }
 
@@ -321,6 +331,7 @@ InjectionResult inject(const InjectionContext& ctx) {
   std::vector<address::FileMap> files = ctx.aim.files.maps();
   auto planned = plan_steps(ctx.spec, ctx.aim.units.size());
   uint64_t last_told = result.start_ns;
+  const SystemRamGuard ram(ctx.spec.method);
   for (size_t i = 0; i < planned.size(); ++i) {
     if (ctx.on_progress && monotonic_ns() - last_told >= kProgressEvery) {
       last_told = monotonic_ns();
@@ -335,7 +346,7 @@ InjectionResult inject(const InjectionContext& ctx) {
     step.first_unit = planned[i].first;
     step.units = planned[i].second;
     size_t mark = ctx.kmsg.mark();
-    run_step(ctx, step);
+    run_step(ctx, step, ram);
     step.kernel_log = ctx.kmsg.since(mark);
     bool last = i + 1 == planned.size();
     if (step.hung) {

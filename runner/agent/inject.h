@@ -15,7 +15,9 @@
 // under the mounted file system, in a child process so a hang is bounded),
 // cxl-qmp-poison (the runner's QMP cxl-inject-poison at the unit's DPA on the
 // type-3 device) and cxl-debugfs-poison (debugfs cxl/memN/inject_poison at
-// the DPA): both put the page in the device's poison list (issue 5).
+// the DPA): both put the page in the device's poison list (issue 5);
+// ndctl-inject-error and einj for real hardware (issue 7, local_inject.h).
+// A step that names a physical address is refused when it is System RAM.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -65,6 +67,7 @@ struct InjectionStep {
   nlohmann::json host_reply;            // mce: the runner's reply
   nlohmann::json consumer;              // mce action required: how the consumer's spin ended
   std::optional<uint64_t> dpa;          // CXL poison methods: the device physical address poisoned
+  nlohmann::json tool_output;           // ndctl-inject-error, einj (issue 7): what the tool said or was given
   std::optional<std::string> error;
   bool hung = false;  // unbind: the write did not return within its timeout
   nlohmann::json to_json() const;

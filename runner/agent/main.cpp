@@ -2,6 +2,9 @@
 // reports raw observations (runner/protocol/PROTOCOL.md).
 //   poisonlab-agent [--port NAME]                  channel mode (the runner)
 //   poisonlab-agent --run-cell CELL.json --out OBS.json   one cell, to a file
+//   poisonlab-agent --channel-fd N --local --allow-device /dev/pmem0 [--device ...] [--force]
+//                                                  the local target (issue 7): an inherited
+//                                                  socket, existing pmem devices
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -12,12 +15,15 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "agent/agent_env.h"
 #include "agent/cell_runner.h"
 #include "agent/cell_spec.h"
 #include "agent/heartbeat.h"
+#include "agent/local_devices.h"
+#include "agent/runner_fault.h"
 #include "agent/sysfs.h"
 #include "agent/tracefs.h"
 #include "common/error.h"
@@ -74,6 +80,10 @@ void handle_run_cell(const json& msg, ChannelSender& sender, TraceHolder& traces
   std::string cell_id = msg.value("cell_id", std::string());
   std::string stage = "spec";
   try {
+    if (msg.contains("runner_fault")) {
+      stage = "runner-fault";
+      provoke_runner_fault(msg.value("runner_fault", std::string()));
+    }
     if (!msg.contains("cell")) throw InputError("run-cell message", "/cell", "a CellSpec object (required)");
     CellSpec spec = parse_cell_spec(msg["cell"], "run-cell " + cell_id);
     CellContext ctx;
@@ -93,8 +103,16 @@ void handle_run_cell(const json& msg, ChannelSender& sender, TraceHolder& traces
   }
 }
 
-int channel_mode(const std::string& port) {
-  JsonLineChannel channel(open_port(port));
+// The runner's end: a virtio port in a VM, an inherited socket on the local target.
+UniqueFd open_channel(const std::string& port, std::optional<int> channel_fd) {
+  if (!channel_fd) return open_port(port);
+  if (::fcntl(*channel_fd, F_SETFD, FD_CLOEXEC) != 0)  // victims and tools must not hold the runner's socket
+    throw UserError("--channel-fd " + std::to_string(*channel_fd) + ": " + strerror(errno), kExitBadInput);
+  return UniqueFd(*channel_fd);
+}
+
+int channel_mode(const std::string& port, std::optional<int> channel_fd) {
+  JsonLineChannel channel(open_channel(port, channel_fd));
   ChannelSender sender(channel, kHeartbeat);
   TraceHolder traces;
   sender.send(hello_message());
@@ -158,7 +176,19 @@ int main(int argc, char** argv) {
   raise_fd_limit();
   CLI::App app{"poisonlab in-guest agent: runs cells and reports raw observations"};
   std::string port, cell_path, out_path;
+  std::optional<int> channel_fd;
+  bool local_mode = false;
+  agent::LocalDevicesOptions local_options;
   app.add_option("--port", port, "virtio-serial port name (default: poisonlab.port= of /proc/cmdline)");
+  app.add_option("--channel-fd", channel_fd, "talk to the runner over this inherited socket (the local target)");
+  auto* local = app.add_flag("--local", local_mode,
+                             "build stacks on the existing pmem devices named by --device/--allow-device "
+                             "instead of creating namespaces (the local target)");
+  app.add_option("--device", local_options.devices, "pmem block device to use, in order (default: the allowed ones)")
+      ->needs(local);
+  app.add_option("--allow-device", local_options.allow_devices, "pmem block device poisonlab may format and poison")
+      ->needs(local);
+  app.add_flag("--force", local_options.force, "allow devices that hold a file system or signature")->needs(local);
   auto* run = app.add_option("--run-cell", cell_path, "run one CellSpec JSON file and exit (dev mode)");
   app.add_option("--out", out_path, "observation JSON file written by --run-cell")->needs(run);
   app.set_version_flag("--version", std::string(kVersion) + " (" + kGitSha + ")");
@@ -172,11 +202,16 @@ int main(int argc, char** argv) {
   // start us without one (execvp's default lacks the sbin directories).
   setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);
   try {
+    std::unique_ptr<agent::LocalDevices> local_devices;
+    if (local_mode) {
+      local_devices = std::make_unique<agent::LocalDevices>(local_options);
+      agent::install_local_devices(local_devices.get());
+    }
     if (!cell_path.empty()) {
       if (out_path.empty()) throw UserError("--run-cell needs --out", kExitBadInput);
       return agent::dev_mode(cell_path, out_path);
     }
-    return agent::channel_mode(port);
+    return agent::channel_mode(port, channel_fd);
   } catch (const UserError& e) {
     std::cerr << "poisonlab-agent: " << e.what() << "\n";
     return e.exit_code();

@@ -14,6 +14,7 @@
 
 #include "agent/clock.h"
 #include "agent/fsck.h"
+#include "agent/local_devices.h"
 #include "agent/sysfs.h"
 #include "common/error.h"
 #include "common/process.h"
@@ -151,6 +152,10 @@ void Stack::build_steps() {
 }
 
 void Stack::create_namespaces() {
+  if (const LocalDevices* local = local_devices()) {  // the local target (issue 7): the existing devices it was given
+    namespaces_ = local->namespaces_for(spec_);
+    return;
+  }
   if (spec_.cxl()) {  // CXL (issue 5): one region on the type-3 device, one namespace in it
     json region_record, namespace_record;
     cxl_record_ = json::object();

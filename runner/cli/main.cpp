@@ -15,7 +15,7 @@
 #include "report/rejudge.h"
 #include "report/report.h"
 #include "report/summary.h"
-#include "run/run_scenario.h"
+#include "run/matrix_run.h"
 #include "scenario/scenario.h"
 #include "version.h"
 
@@ -31,15 +31,68 @@ std::string joined_args(int argc, char** argv) {
   return s;
 }
 
-void add_run_command(CLI::App& app, RunRequest& request, int& exit_code) {
-  auto* run = app.add_subcommand("run", "Boot kernels, run a scenario's cells, write a JSON report");
-  run->add_option("scenario", request.scenario, "Scenario JSON file")->required();
-  run->add_option("--kernel", request.kernels, "Kernel variant(s) to use instead of the scenario's");
-  run->add_option("--kernel-image", request.kernel_image, "Boot this kernel image instead of a variant");
-  run->add_option("--modules", request.modules_dir, "Module tree (lib/modules/<release>) for --kernel-image")
-      ->needs(run->get_option("--kernel-image"));
-  run->add_option("--out", request.out_dir, "Output directory (default results/<run-id>)");
-  run->callback([&] { exit_code = run_scenario(request, std::cout).exit_code; });
+void add_run_command(CLI::App& app, MatrixRunRequest& request, int& exit_code) {
+  auto* run = app.add_subcommand("run", "Run a matrix or scenario: boot kernels, run cells in parallel VMs, write reports");
+  static std::optional<std::filesystem::path> resume_dir;
+  static std::string progress = "auto";
+  run->add_option("matrix", request.input, "Matrix or scenario JSON file");
+  run->add_option("--variants,--kernel", request.variants, "Kernel variants (a,b,c) instead of the file's")
+      ->delimiter(',');
+  run->add_option("--jobs,-j", request.jobs, "VMs at once (default: from cores and memory)")
+      ->check(CLI::Range(1, 64));
+  run->add_flag("--dry-run", request.dry_run, "Print the plan (VM jobs and their cells) and exit");
+  static bool prepare_only = false;
+  run->add_flag("--prepare-only", prepare_only,
+                "Write the run directory (matrix.json, empty reports) and stop: its cells run with run-cell");
+  run->add_option("--resume", resume_dir, "Finish the run in this directory: cells with a result are not run again");
+  run->add_option("--progress", progress, "Progress display: auto (on a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  auto* image = run->add_option("--kernel-image", request.kernel_image, "Boot this kernel image instead of a variant");
+  run->add_option("--modules", request.modules_dir, "Module tree (lib/modules/<release>) for --kernel-image")->needs(image);
+  auto* out = run->add_option("--out", request.out_dir, "Output directory (default results/<run-id>)");
+  static std::string target = "qemu";
+  static LocalTargetOptions local;
+  run->add_option("--target", target, "qemu (VMs, default) or local (this machine's pmem: runner/target/local)")
+      ->check(CLI::IsMember({"qemu", "local"}));
+  run->add_option("--allow-device", local.allow_devices, "--target local: a pmem block device the run may use (repeatable)");
+  run->add_option("--device", local.devices, "--target local: the devices the cells use, in order (default: every allowed one)");
+  run->add_flag("--force", local.force, "--target local: use devices that hold a file system or signature");
+  run->get_option("--resume")->excludes(out)->excludes(run->get_option("matrix"));
+  run->callback([&] {
+    if (resume_dir) {
+      request.resume = true;
+      request.out_dir = *resume_dir;
+    } else if (request.input.empty()) {
+      throw UserError("run: give a matrix or scenario file, or --resume DIR", kExitBadInput);
+    }
+    if (progress != "auto") request.interactive = progress == "always";
+    if (target == "local")
+      request.local = local;
+    else if (!local.allow_devices.empty() || !local.devices.empty() || local.force)
+      throw UserError("--allow-device, --device and --force go with --target local", kExitBadInput);
+    if (prepare_only) {
+      std::filesystem::path dir;
+      MatrixPlan plan = prepare_matrix_run(request, dir);
+      std::cout << fmt::format("{}: {} cells planned; run them with `poisonlab run-cell {} --index I` (I < {}) or "
+                               "`poisonlab run --resume {}`\n", dir.string(), plan.units.size(), dir.string(),
+                               plan.units.size(), dir.string());
+      return;
+    }
+    exit_code = run_matrix(request, std::cout).exit_code;
+  });
+}
+
+void add_distributed_commands(CLI::App& app, const std::filesystem::path& registry, int& exit_code) {
+  static std::filesystem::path dir;
+  static size_t index = 0;
+  auto* cell = app.add_subcommand("run-cell", "Run one cell of a prepared run directory (a Slurm array task)");
+  cell->add_option("dir", dir, "Run directory (matrix.json)")->required()->check(CLI::ExistingDirectory);
+  cell->add_option("--index", index, "The cell's index in matrix.json (SLURM_ARRAY_TASK_ID)")->required();
+  cell->callback([&] { exit_code = run_one_unit(dir, index, registry, std::cout); });
+  static std::filesystem::path merge_dir;
+  auto* merge = app.add_subcommand("merge", "Join a run directory's cell results into its report(s)");
+  merge->add_option("dir", merge_dir, "Run directory (matrix.json)")->required()->check(CLI::ExistingDirectory);
+  merge->callback([&] { exit_code = merge_run_dir(merge_dir, "poisonlab merge " + merge_dir.string(), std::cout); });
 }
 
 // `kernel check`: the configs merged in order (later wins), checked for every
@@ -158,12 +211,14 @@ int main(int argc, char** argv) {
   CLI::App app{"poisonlab: fault injection and benchmarks for the fs-dax memory-failure path"};
   app.set_version_flag("--version", fmt::format("poisonlab {} ({})", kVersion, kGitSha));
   app.require_subcommand(1);
-  RunRequest request;
+  MatrixRunRequest request;
   request.command_line = joined_args(argc, argv);
   request.variants_file = default_variant_registry();
-  app.add_option("--variants", request.variants_file, "Kernel variant registry")->check(CLI::ExistingFile);
+  app.add_option("--registry", request.variants_file, "Kernel variant registry (default kernel-config/variants.json)")
+      ->check(CLI::ExistingFile);
   int exit_code = kExitOk;
   add_run_command(app, request, exit_code);
+  add_distributed_commands(app, request.variants_file, exit_code);
   add_kernel_commands(app, request.variants_file, exit_code);
   add_inspection_commands(app);
   add_compare_command(app, exit_code);

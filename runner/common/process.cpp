@@ -27,8 +27,8 @@ using Clock = std::chrono::steady_clock;
   _exit(127);
 }
 
-void redirect(const std::filesystem::path& path, int target_fd) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+void redirect(const std::filesystem::path& path, int target_fd, bool append) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd < 0) child_fail("cannot open", path.string());
   ::dup2(fd, target_fd);
 }
@@ -51,9 +51,9 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const Spa
     setpgid(0, 0);  // own process group: terminal ^C goes to the runner only
     if (options.cwd && chdir(options.cwd->c_str()) != 0) child_fail("cannot chdir to", options.cwd->string());
     for (const auto& [k, v] : options.extra_env) setenv(k.c_str(), v.c_str(), 1);
-    if (options.stdout_path) redirect(*options.stdout_path, 1);
+    if (options.stdout_path) redirect(*options.stdout_path, 1, options.append_output);
     if (options.stderr_to_stdout) dup2(1, 2);
-    else if (options.stderr_path) redirect(*options.stderr_path, 2);
+    else if (options.stderr_path) redirect(*options.stderr_path, 2, options.append_output);
     execvp(args[0], args.data());
     child_fail("cannot run", argv[0]);
   }

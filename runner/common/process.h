@@ -17,6 +17,7 @@ struct SpawnOptions {
   std::optional<std::filesystem::path> stdout_path;  // default: inherit
   std::optional<std::filesystem::path> stderr_path;  // default: inherit
   bool stderr_to_stdout = false;
+  bool append_output = false;  // open stdout_path/stderr_path with O_APPEND, not O_TRUNC (several writers share a log)
   std::optional<std::filesystem::path> cwd;
   std::map<std::string, std::string> extra_env;
   bool die_with_parent = true;

@@ -20,8 +20,11 @@ constexpr uint64_t kTaintDie = 1u << 7;  // 'D': the kernel oopsed
 std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 // Methods that never call memory_failure(): a badblocks entry only makes
-// reads fail, an unbind notifies the holder directly.
-bool calls_memory_failure(const std::string& method) { return method != kMethodBadblocks && method != kMethodUnbind; }
+// reads fail, an unbind notifies the holder directly, an ndctl-injected
+// error reaches the kernel as a badblocks entry after the next scrub.
+bool calls_memory_failure(const std::string& method) {
+  return method != kMethodBadblocks && method != kMethodUnbind && method != kMethodNdctlInjectError;
+}
 
 std::string no_memory_failure_summary(const std::string& method) {
   return fmt::format("{} does not call memory_failure (by design of the method)", method);

@@ -22,6 +22,7 @@ namespace poisonlab::oracles {
 inline constexpr std::string_view kMethodMadvise = "madvise";
 inline constexpr std::string_view kMethodBadblocks = "badblocks";
 inline constexpr std::string_view kMethodUnbind = "unbind";
+inline constexpr std::string_view kMethodNdctlInjectError = "ndctl-inject-error";
 inline constexpr std::string_view kMethodMce = "mce";
 
 // How one injection step went, from its record alone.

@@ -137,20 +137,11 @@ Plan plan_cells(const Scenario& s) {
               spec["sweep"] = point.sweep;
               spec["sweep"]["series"] = series;  // the cells of one series differ only in the value
             }
-            plan.cells.push_back(Cell{id, kernel, stack_name, stack.type, fs_name, inj.method, inj.target.space, spec});
+            plan.cells.push_back(
+                Cell{id, kernel, stack_name, stack.type, fs_name, inj.method, inj.target.space, spec, inj.runner_fault});
           }
         }
   return plan;
-}
-
-std::vector<KernelCells> group_cells_by_kernel(const std::vector<Cell>& cells) {
-  std::vector<KernelCells> groups;
-  for (const auto& cell : cells) {
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const KernelCells& g) { return g.kernel == cell.kernel; });
-    if (it == groups.end()) it = groups.insert(groups.end(), KernelCells{cell.kernel, {}});
-    it->cells.push_back(cell);
-  }
-  return groups;
 }
 
 }  // namespace poisonlab

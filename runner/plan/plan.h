@@ -21,18 +21,13 @@ struct Cell {
   std::string method;
   std::string target;      // the target's space ("file", "metadata", ...)
   nlohmann::json spec;     // CellSpec
+  std::string runner_fault;  // a runner self-test (InjectionSpec::runner_fault), else empty
 };
 
 // A combination the matrix names but that cannot run, and why.
 struct SkippedCell {
   std::string id;
   std::string reason;
-};
-
-// One VM per kernel runs that kernel's cells in plan order.
-struct KernelCells {
-  std::string kernel;
-  std::vector<Cell> cells;
 };
 
 struct Plan {
@@ -49,8 +44,6 @@ struct Plan {
 Plan plan_cells(const Scenario& scenario);
 // Why a combination cannot run, or nullopt.
 std::optional<std::string> not_applicable(const StackSpec& stack, const FilesystemSpec& fs, const InjectionSpec& injection);
-// Groups cells by kernel, kernels in order of first appearance.
-std::vector<KernelCells> group_cells_by_kernel(const std::vector<Cell>& cells);
 // The CellSpec of one combination.
 nlohmann::json cell_spec(const Scenario& scenario, const StackSpec& stack, const FilesystemSpec& fs,
                          const InjectionSpec& injection);

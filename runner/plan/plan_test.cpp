@@ -53,13 +53,6 @@ TEST(Plan, DmLinearScenarioNestsKernelsStacksInjections) {
   EXPECT_EQ(cells[0].spec["stack"], json::parse(R"({"type": "raw"})"));
   EXPECT_EQ(cells[3].spec["trials"], 2);
   EXPECT_EQ(cells[3].spec["injection"]["pages"], 4);
-
-  auto groups = group_cells_by_kernel(cells);
-  ASSERT_EQ(groups.size(), 2u);
-  EXPECT_EQ(groups[0].kernel, "debian-6.1");
-  EXPECT_EQ(groups[1].kernel, "debian-6.12");
-  ASSERT_EQ(groups[1].cells.size(), 4u);
-  EXPECT_EQ(groups[1].cells[2].id, "debian-6.12/dm-linear/xfs/hwpoison-pfn");
 }
 
 TEST(Plan, RepeatedIdsGetTheIndexOfTheLaterElement) {
@@ -144,17 +137,6 @@ TEST(Plan, SweepExpandsEachInjectionIntoASeries) {
   EXPECT_EQ(range.cells[0].spec["files"], 1);
   // Without a sweep the spec has no "sweep".
   EXPECT_FALSE(plan_cells(load_scenario(scenario_file("smoke.json"))).cells[0].spec.contains("sweep"));
-}
-
-TEST(Plan, GroupingKeepsFirstAppearanceOrder) {
-  std::vector<Cell> cells{{"b/raw/m", "b"}, {"a/raw/m", "a"}, {"b/raw/n", "b"}};
-  auto groups = group_cells_by_kernel(cells);
-  ASSERT_EQ(groups.size(), 2u);
-  EXPECT_EQ(groups[0].kernel, "b");
-  ASSERT_EQ(groups[0].cells.size(), 2u);
-  EXPECT_EQ(groups[0].cells[1].id, "b/raw/n");
-  EXPECT_EQ(groups[1].cells.size(), 1u);
-  EXPECT_TRUE(group_cells_by_kernel({}).empty());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "report/report.h"
 
+#include <algorithm>
 #include <map>
 
 #include <stdexcept>
@@ -78,8 +79,8 @@ void require_object(const json& value, const char* what) {
 
 }  // namespace
 
-RunReport::RunReport(std::filesystem::path path, nlohmann::json run_metadata, size_t inline_cell_bytes)
-    : path_(std::move(path)), inline_cell_bytes_(inline_cell_bytes) {
+RunReport::RunReport(std::filesystem::path path, nlohmann::json run_metadata, size_t inline_cell_bytes, Writes writes)
+    : writes_(writes), path_(std::move(path)), inline_cell_bytes_(inline_cell_bytes) {
   require_object(run_metadata, "run metadata");
   // The run stage may name the variants; the kernels and cells add theirs.
   if (!run_metadata["variants"].is_array()) run_metadata["variants"] = nlohmann::json::array();
@@ -95,6 +96,7 @@ RunReport::RunReport(std::filesystem::path path, nlohmann::json run_metadata, si
 
 size_t RunReport::add_kernel(nlohmann::json kernel_info) {
   require_object(kernel_info, "kernel info");
+  std::lock_guard lock(mutex_);
   note_variant(report_["run"], string_or(kernel_info, "variant"));
   report_["kernels"].push_back(std::move(kernel_info));
   write();
@@ -103,38 +105,68 @@ size_t RunReport::add_kernel(nlohmann::json kernel_info) {
 
 void RunReport::update_kernel(size_t index, nlohmann::json kernel_info) {
   require_object(kernel_info, "kernel info");
+  std::lock_guard lock(mutex_);
   report_["kernels"].at(index) = std::move(kernel_info);
   write();
 }
 
-void RunReport::add_cell(nlohmann::json judged_cell) {
+std::string RunReport::cell_file(size_t slot) const {
+  return fmt::format("{}.cells/{:04}.json", path_.stem().string(), slot);
+}
+
+void RunReport::add_cell(nlohmann::json judged_cell, std::optional<size_t> slot) {
   require_object(judged_cell, "judged cell");
   nlohmann::json cell = with_fio_summary(with_perf_summary(with_latency_stats(std::move(judged_cell))));
-  std::string cell_file = fmt::format("{}.cells/{:04}.json", path_.stem().string(), report_["cells"].size());
-  cell["key"] = cell_key(cell);
-  note_variant(report_["run"], string_or(cell, "kernel"));
-  cell["cell_file"] = cell_file;
-  cell["trial_wall_ns"] = trial_wall_ns(member_or_null(cell, "observation"));
-  std::filesystem::create_directories((path_.parent_path() / cell_file).parent_path());
-  size_t record_bytes = write_json_file_atomic(path_.parent_path() / cell_file, cell);
-  if (record_bytes > inline_cell_bytes_) {
-    if (cell.contains("observation")) cell["observation"] = {{"in_file", cell_file}, {"bytes", record_bytes}};
-    compact_large_cell(cell, cell_file);
+  size_t number;
+  {
+    std::lock_guard lock(mutex_);
+    number = slot.value_or(slots_.empty() ? 0 : slots_.back() + 1);
   }
-  report_["cells"].push_back(std::move(cell));
-  report_["summary"] = count_verdicts(report_["cells"]);
-  report_["correctness_matrix"] = correctness_matrix(report_["cells"]);
-  report_["series"] = build_series(report_["cells"]);
+  std::string file = cell_file(number);
+  cell["key"] = cell_key(cell);
+  cell["cell_file"] = file;
+  cell["trial_wall_ns"] = trial_wall_ns(member_or_null(cell, "observation"));
+  std::filesystem::create_directories((path_.parent_path() / file).parent_path());
+  size_t record_bytes = write_json_file_atomic(path_.parent_path() / file, cell);
+  insert_cell(std::move(cell), number, record_bytes);
+}
+
+void RunReport::add_recorded_cell(nlohmann::json cell_record, size_t slot) {
+  require_object(cell_record, "cell record");
+  size_t record_bytes = std::filesystem::file_size(path_.parent_path() / cell_file(slot));
+  insert_cell(std::move(cell_record), slot, record_bytes);
+}
+
+void RunReport::insert_cell(nlohmann::json cell, size_t slot, size_t record_bytes) {
+  if (record_bytes > inline_cell_bytes_) {
+    std::string file = cell_file(slot);
+    if (cell.contains("observation")) cell["observation"] = {{"in_file", file}, {"bytes", record_bytes}};
+    compact_large_cell(cell, file);
+  }
+  std::lock_guard lock(mutex_);
+  auto at = std::lower_bound(slots_.begin(), slots_.end(), slot);
+  if (at != slots_.end() && *at == slot) throw std::logic_error(fmt::format("cell slot {} added twice", slot));
+  auto position = at - slots_.begin();
+  slots_.insert(at, slot);
+  note_variant(report_["run"], string_or(cell, "kernel"));
+  auto& cells = report_["cells"];
+  cells.insert(cells.begin() + position, std::move(cell));
+  report_["summary"] = count_verdicts(cells);
+  report_["correctness_matrix"] = correctness_matrix(cells);
+  report_["series"] = build_series(cells);
   write();
 }
 
 void RunReport::finish(nlohmann::json extra) {
   require_object(extra, "finish data");
+  std::lock_guard lock(mutex_);
   report_["run"].update(extra);
   write();
 }
 
-void RunReport::write() const { write_file_atomic(path_, dump_report_json(report_)); }
+void RunReport::write() const {
+  if (writes_ == Writes::report_and_cells) write_file_atomic(path_, dump_report_json(report_));
+}
 
 namespace {
 

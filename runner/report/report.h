@@ -7,12 +7,16 @@
 // in place of its observation, so neither the report nor the runner's
 // memory grows with the size of what a cell observed.
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace poisonlab {
 
+// Thread-safe: every mutator takes a lock; json() is for after the run.
 // The version this build writes (report_version.h lists the versions).
 inline constexpr int kReportSchemaVersion = 2;
 // A cell record above this many bytes keeps its observation in its cell file.
@@ -23,14 +27,28 @@ class RunReport {
   // Writes the initial report (no kernels, no cells) at once. run.variants
   // is kept if the run metadata names them and grows with the kernels and
   // cells added.
-  RunReport(std::filesystem::path path, nlohmann::json run_metadata, size_t inline_cell_bytes = kInlineCellBytes);
+  // cell_files_only: write each cell's file but never report.json (a Slurm
+  // array task: many processes add cells, `poisonlab merge` writes it).
+  enum class Writes { report_and_cells, cell_files_only };
+  RunReport(std::filesystem::path path, nlohmann::json run_metadata, size_t inline_cell_bytes = kInlineCellBytes,
+            Writes writes = Writes::report_and_cells);
+  RunReport(std::filesystem::path path, nlohmann::json run_metadata, Writes writes)
+      : RunReport(std::move(path), std::move(run_metadata), kInlineCellBytes, writes) {}
 
   // Kernel artifacts and boots, as the run stage gives them; returns the
   // entry's index for update_kernel (boots are added as they happen).
   size_t add_kernel(nlohmann::json kernel_info);
   void update_kernel(size_t index, nlohmann::json kernel_info);
   // A judged cell from the oracle stage; latency statistics are added here.
-  void add_cell(nlohmann::json judged_cell);
+  // slot numbers its cell file (a matrix run: the cell's index in its
+  // scenario's plan, so files keep their names whatever order parallel jobs
+  // finish in); cells[] stays in slot order. Default: the next number.
+  void add_cell(nlohmann::json judged_cell, std::optional<size_t> slot = std::nullopt);
+  // A cell record read back from its cell file (a resumed or merged run):
+  // added as add_cell left it, without writing the file again.
+  void add_recorded_cell(nlohmann::json cell_record, size_t slot);
+  // The cell file of a slot, relative to the report's folder.
+  std::string cell_file(size_t slot) const;
   // Merges extra (e.g. finished_at, status) into "run".
   void finish(nlohmann::json extra);
 
@@ -39,9 +57,14 @@ class RunReport {
 
  private:
   void write() const;
+  void insert_cell(nlohmann::json cell, size_t slot, size_t record_bytes);
 
+  // Parallel VM jobs of one run add to the same report.
+  mutable std::mutex mutex_;
+  Writes writes_;
   std::filesystem::path path_;
   nlohmann::json report_;
+  std::vector<size_t> slots_;  // slots_[i] is the slot of cells[i]
   size_t inline_cell_bytes_;
 };
 

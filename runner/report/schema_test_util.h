@@ -84,7 +84,7 @@ inline std::string report_schema_errors(const std::filesystem::path& report) {
   return schema_errors({{report_schema(), {report}}, {cell_record_schema(), cell_files}});
 }
 
-// Run metadata of the shape the run stage writes (run_scenario.cpp), for
+// Run metadata of the shape the run stage writes (matrix_run.cpp), for
 // tests that write reports without running anything.
 inline nlohmann::json sample_run_metadata(const std::string& id = "20260101-120000-smoke-0a1b") {
   return {{"id", id},

@@ -45,4 +45,14 @@ nlohmann::json runner_metadata(const std::string& command_line) {
   return {{"version", kVersion}, {"git_sha", kGitSha}, {"command_line", command_line}};
 }
 
+uint64_t available_memory_mib() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib / 1024;
+  return static_cast<uint64_t>(sysconf(_SC_AVPHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) >> 20;
+}
+
 }  // namespace poisonlab

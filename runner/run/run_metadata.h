@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -10,6 +11,8 @@ namespace poisonlab {
 std::string make_run_id(const std::string& scenario_name);
 std::string utc_timestamp();
 nlohmann::json host_metadata();
+// MemAvailable of /proc/meminfo in MiB (free pages when it cannot be read).
+uint64_t available_memory_mib();
 nlohmann::json runner_metadata(const std::string& command_line);
 
 }  // namespace poisonlab

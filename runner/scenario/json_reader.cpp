@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/fs_util.h"
 
 namespace poisonlab {
 using nlohmann::json;
@@ -226,6 +227,16 @@ json parse_json_strict(const std::string& text, const std::string& file) {
     if (bracket != std::string::npos) message = message.substr(bracket + 2);
     throw InputError(file, "", "invalid JSON: " + message);
   }
+}
+
+json read_json_input(const std::filesystem::path& file) {
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const UserError& e) {
+    throw InputError(file.string(), "", e.what());
+  }
+  return parse_json_strict(text, file.string());
 }
 
 }  // namespace poisonlab

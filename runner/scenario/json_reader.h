@@ -3,6 +3,7 @@
 // failure is an InputError naming the file, the JSON pointer of the field and
 // what was expected. Used by the scenario loader; reusable for any input file.
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,5 +73,8 @@ class ObjectReader {
 // Parses JSON text strictly: a syntax error or a key repeated in one object
 // is an InputError (pointer "" with line/column for syntax errors).
 nlohmann::json parse_json_strict(const std::string& text, const std::string& file);
+// Reads a user's input file and parses it strictly; a file that cannot be
+// read is an InputError too (pointer "", the reason).
+nlohmann::json read_json_input(const std::filesystem::path& file);
 
 }  // namespace poisonlab

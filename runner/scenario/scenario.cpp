@@ -269,11 +269,13 @@ void check_victim_processes(const JsonAt& at, const Scenario& s) {
 InjectionSpec read_injection(const JsonAt& at, const Scenario& s) {
   const int file_pages = s.file_pages;
   ObjectReader o(at, {"name", "method", "target", "offset_pages", "pages", "pacing", "rate_per_s", "settle_ms",
-                      "mce_mode"});
+                      "mce_mode", "runner_fault"});
   InjectionSpec inj;
   inj.name = read_label(o);
+  // ndctl-inject-error and einj: firmware error injection, for --target local
+  // on lab hardware (runner/target/local/README.md).
   inj.method = o.one_of("method", {"madvise", "hwpoison-pfn", "hard-offline", "mce", "badblocks", "unbind",
-                                   "cxl-qmp-poison", "cxl-debugfs-poison"});
+                                   "cxl-qmp-poison", "cxl-debugfs-poison", "ndctl-inject-error", "einj"});
   if (is_cxl_poison_method(inj.method) && !s.topology.is_cxl())
     o.required("method").fail(fmt::format("expected {} only with \"topology\": {{\"pmem\": \"cxl\"}} (it poisons "
                                           "a CXL device's poison list)", inj.method));
@@ -307,6 +309,7 @@ InjectionSpec read_injection(const JsonAt& at, const Scenario& s) {
   }
   if (inj.target.space == "file")
     for (int count : file_counts(s)) check_file_range(at, inj, count, s);
+  inj.runner_fault = o.one_of("runner_fault", {"guest-panic", "hang", "agent-crash", "qemu-crash"}, "");
   return inj;
 }
 
@@ -423,13 +426,7 @@ Scenario parse_scenario(const json& document, const std::string& file_label) {
 }
 
 Scenario load_scenario(const std::filesystem::path& file) {
-  std::string text;
-  try {
-    text = read_file(file);
-  } catch (const UserError& e) {
-    throw InputError(file.string(), "", e.what());
-  }
-  return parse_scenario(parse_json_strict(text, file.string()), file.string());
+  return parse_scenario(read_json_input(file), file.string());
 }
 
 json target_to_json(const TargetSpec& t) {
@@ -477,6 +474,7 @@ json scenario_to_json(const Scenario& s) {
     if (!i.name.empty()) j["name"] = i.name;
     if (i.pacing == "rate") j["rate_per_s"] = i.rate_per_s;
     if (i.method == "mce") j["mce_mode"] = i.mce_mode;
+    if (!i.runner_fault.empty()) j["runner_fault"] = i.runner_fault;
     injections.push_back(j);
   }
   json document = {

@@ -98,6 +98,10 @@ struct InjectionSpec {
   int rate_per_s = 0;               // pacing "rate"
   int settle_ms = 1000;
   std::string mce_mode = "ao";  // mce: "ao" action optional | "ar" action required
+  // A self-test of the runner: instead of running the cell, provoke this
+  // fault (guest-panic | hang | agent-crash | qemu-crash) and let the runner
+  // judge it. Empty in every real scenario.
+  std::string runner_fault;
   bool operator==(const InjectionSpec&) const = default;
 };
 

@@ -265,7 +265,7 @@ TEST(Scenario, RangeSpreadOverVictimFiles) {
 
 TEST(Scenario, EnumsNamesAndKernels) {
   expect_error(set("/injections/0/method", "laser"), "/injections/0/method",
-               "expected one of madvise, hwpoison-pfn, hard-offline, mce, badblocks, unbind, cxl-qmp-poison, cxl-debugfs-poison, got string \"laser\"");
+               "expected one of madvise, hwpoison-pfn, hard-offline, mce, badblocks, unbind, cxl-qmp-poison, cxl-debugfs-poison, ndctl-inject-error, einj, got string \"laser\"");
   expect_error(set("/injections/0/pacing", "slow"), "/injections/0/pacing", "expected one of per-page, burst, rate");
   expect_error(set("/stacks", J(R"([{"type": "dm-crypt"}])")), "/stacks/0/type",
                "expected one of raw, dm-linear, dm-concat, dm-stripe");

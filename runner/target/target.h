@@ -22,6 +22,7 @@ namespace poisonlab {
 //                    panic=-1 and -no-reboot, or a QEMU crash)
 //   "channel-closed" the agent channel was closed while the VM still ran
 //   "start-timeout"  the VM process never opened its agent/monitor sockets
+//   "agent-exited"   the local target's agent process ended (runner/target/local)
 class TargetFailure : public UserError {
  public:
   TargetFailure(std::string kind, std::string detail, std::string serial_tail,
@@ -65,6 +66,9 @@ class Target {
   // A human monitor command (QEMU HMP, e.g. "mce ..."); backends without a
   // monitor throw UserError.
   virtual std::string human_monitor(const std::string& command) = 0;
+  // A runner self-test (runner_fault "qemu-crash"): the machine's process
+  // dies at once, as in a crash. Backends without one throw UserError.
+  virtual void kill_vm_process() { throw UserError("this target has no VM process to kill"); }
   // CXL (issue 5): one QMP command (e.g. "cxl-inject-poison") with its
   // arguments; returns its "return" value. Backends without QMP throw
   // UserError; QEMU refusing it is a UserError naming its reason.

@@ -105,3 +105,64 @@ TEST(Cli, KernelCheckUnreadableConfig) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("/nonexistent/config-6.12"), std::string::npos) << r.err;
 }
+
+// Issue 7: matrix runs on the command line, without booting anything.
+TEST(CliMatrix, DryRunPrintsEveryVmJobAndItsCellsAndWritesNothing) {
+  fs::path out = fs::temp_directory_path() / ("poisonlab-cli-dry-" + std::to_string(getpid()));
+  auto r = run_command({POISONLAB_BINARY, "run", std::string(POISONLAB_SOURCE_DIR) + "/scenarios/nightly-quick.json",
+                        "--variants", "debian-6.12,debian-6.1", "--jobs", "3", "--dry-run", "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("nightly-quick: 2 variant(s) x 1 scenario(s) = 4 cells in 2 VM jobs, 3 at once"),
+            std::string::npos) << r.out;
+  EXPECT_LT(r.out.find("job quick on debian-6.12"), r.out.find("job quick on debian-6.1 ")) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(CliMatrix, AnUnknownVariantIsRefusedBeforeAnythingIsWritten) {
+  fs::path out = fs::temp_directory_path() / ("poisonlab-cli-variant-" + std::to_string(getpid()));
+  auto r = run_command({POISONLAB_BINARY, "run", std::string(POISONLAB_SOURCE_DIR) + "/scenarios/nightly-quick.json",
+                        "--variants", "debian-6.1,debian-9.9", "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("debian-9.9"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out / "matrix.json"));
+}
+
+TEST(CliMatrix, ResumeAndRunCellNeedARunDirectory) {
+  auto r = run_command({POISONLAB_BINARY, "run", "--resume", "/nonexistent/run"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/run/matrix.json"), std::string::npos) << r.err;
+  r = run_command({POISONLAB_BINARY, "run"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+  r = run_command({POISONLAB_BINARY, "merge", "/nonexistent/run"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+// A full disk: the error names the file and the cause; what was on disk
+// before (the cell files, the last complete report.json) stays as it was.
+TEST(CliMatrix, ADiskFullMergeKeepsEveryResult) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  fs::path mnt = fs::temp_directory_path() / ("poisonlab-cli-full-" + std::to_string(getpid()));
+  fs::create_directories(mnt);
+  ASSERT_TRUE(run_command({"mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt.string()}).ok());
+  struct Unmount {
+    fs::path dir;
+    ~Unmount() { run_command({"umount", dir.string()}); }
+  } unmount{mnt};
+  fs::path run = mnt / "run";
+  // A prepared run directory (as `submit` leaves it), then the disk fills up.
+  auto r = run_command({POISONLAB_BINARY, "run", std::string(POISONLAB_SOURCE_DIR) + "/scenarios/nightly-quick.json",
+                        "--out", run.string(), "--prepare-only"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::string before = [&] {
+    std::ifstream in(run / "quick" / "report.json");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }();
+  run_command({"dd", "if=/dev/zero", "of=" + (mnt / "filler").string(), "bs=64k"});  // fills it
+  r = run_command({POISONLAB_BINARY, "merge", run.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(run.string()), std::string::npos) << r.err;
+  std::ifstream in(run / "quick" / "report.json");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), before);
+}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 
@@ -237,6 +238,10 @@ void QemuTarget::shutdown(milliseconds grace) {
   }
   kill_qemu();
   shutdown_outcome_ = "killed";
+}
+
+void QemuTarget::kill_vm_process() {
+  if (qemu_.running()) qemu_.signal(SIGKILL);
 }
 
 void QemuTarget::abort(const std::string& kind, const std::string& detail) {

@@ -35,6 +35,7 @@ class QemuTarget : public Target {
   nlohmann::json describe() const override;
   std::string human_monitor(const std::string& command) override;
   nlohmann::json qmp_command(const std::string& name, const nlohmann::json& arguments) override;
+  void kill_vm_process() override;
 
   // Boot phases, on the steady clock: QEMU spawned, agent socket connected.
   std::optional<Clock::time_point> spawned_at() const { return spawned_at_; }
