@@ -36,7 +36,7 @@ packages=(
   util-linux procps
   libsqlite3-dev python3-scipy chromium
   clang libclang-rt-14-dev
-  slurm-wlm munge
+  slurm-wlm munge iproute2
 )
 backports_packages=(qemu-system-x86 qemu-utils)
 # `poisonlab kernel build`: compilers, Kconfig, BTF (pahole), and the source.

@@ -225,6 +225,7 @@ int main(int argc, char** argv) {
   add_history_commands(app, exit_code);
   add_dashboard_command(app, exit_code);
   add_export_commands(app, exit_code);
+  add_submit_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -26,6 +26,14 @@ std::string read_file(const fs::path& path) {
   return ss.str();
 }
 
+std::string read_input_file(const fs::path& path) {
+  try {
+    return read_file(path);
+  } catch (const UserError& e) {
+    throw InputError(path.string(), "", e.what());
+  }
+}
+
 namespace {
 fs::path temporary_beside(const fs::path& path) {
   fs::path tmp = path;

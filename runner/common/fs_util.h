@@ -8,6 +8,10 @@
 namespace poisonlab {
 
 std::string read_file(const std::filesystem::path& path);
+// A file the user named (a scenario, a matrix, a report): one that cannot
+// be read is bad input, an InputError naming it (exit 2), not trouble of
+// the environment.
+std::string read_input_file(const std::filesystem::path& path);
 // Writes to a temporary file beside path, fsyncs, renames over path: a
 // reader sees the old or the new content, never a torn one.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);

@@ -249,12 +249,7 @@ std::string cell_key(const json& cell) {
 }
 
 json load_report(const std::filesystem::path& path) {
-  std::string text;
-  try {
-    text = read_file(path);
-  } catch (const UserError& e) {
-    throw InputError(path.string(), "", e.what());
-  }
+  std::string text = read_input_file(path);
   json report;
   try {
     report = json::parse(text);

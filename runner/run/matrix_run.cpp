@@ -354,7 +354,7 @@ unsigned default_jobs(const MatrixPlan& plan) {
   int vm_mib = 0;
   for (const auto& s : plan.scenarios) vm_mib = std::max(vm_mib, s.scenario.vm.memory_mib);
   uint64_t available_mib = available_memory_mib();
-  constexpr uint64_t kQemuOverheadMib = 768, kHostReserveMib = 1024;
+  constexpr uint64_t kHostReserveMib = 1024;
   uint64_t by_memory = available_mib > kHostReserveMib ? (available_mib - kHostReserveMib) / (vm_mib + kQemuOverheadMib) : 1;
   return static_cast<unsigned>(std::clamp<uint64_t>(std::min<uint64_t>(cores, by_memory), 1, 64));
 }

@@ -61,6 +61,10 @@ int run_one_unit(const std::filesystem::path& run_dir, size_t index, const std::
 // is there and passed, kExitOracleFailed otherwise.
 int merge_run_dir(const std::filesystem::path& run_dir, const std::string& command_line, std::ostream& log);
 
+// What a QEMU process needs beyond its guest's RAM, when VMs are planned
+// onto a machine (here and in a Slurm task's --mem).
+inline constexpr int kQemuOverheadMib = 768;
+
 // VMs at once: as many as the cores allow, and as memory allows with the
 // largest VM of the plan plus QEMU's overhead; at least 1.
 unsigned default_jobs(const MatrixPlan& plan);

@@ -230,13 +230,7 @@ json parse_json_strict(const std::string& text, const std::string& file) {
 }
 
 json read_json_input(const std::filesystem::path& file) {
-  std::string text;
-  try {
-    text = read_file(file);
-  } catch (const UserError& e) {
-    throw InputError(file.string(), "", e.what());
-  }
-  return parse_json_strict(text, file.string());
+  return parse_json_strict(read_input_file(file), file.string());
 }
 
 }  // namespace poisonlab

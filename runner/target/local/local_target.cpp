@@ -22,8 +22,6 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr size_t kConsoleTailLines = 50;
-constexpr milliseconds kLivenessPollInterval(150);
-constexpr milliseconds kExitAfterCloseWait(2000);
 constexpr milliseconds kTerminateGrace(3000);
 
 std::string meminfo_total() {
@@ -132,57 +130,12 @@ std::optional<int> LocalTarget::wait_exit(milliseconds timeout) {
   return exit_status_;
 }
 
-std::optional<json> LocalTarget::drain_after_exit() {
-  // What the agent sent just before it exited is still in the socket.
-  try {
-    return channel_->receive(milliseconds(20));
-  } catch (const UserError&) {
-    return std::nullopt;
-  }
-}
-
 void LocalTarget::fail(const std::string& kind, const std::string& detail) {
   throw TargetFailure(kind, detail, tail_file(serial_log(), kConsoleTailLines), exit_status_);
 }
 
 void LocalTarget::fail_exited() {
   fail("agent-exited", "the local agent ended (" + describe_wait_status(exit_status_.value_or(0)) + ")");
-}
-
-std::optional<json> LocalTarget::try_receive(milliseconds timeout) {
-  if (!channel_) throw UserError("internal: LocalTarget::try_receive before start");
-  auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (poll_exit()) {
-      if (auto message = drain_after_exit()) return std::move(*message);
-      fail_exited();
-    }
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    try {
-      if (auto message = channel_->receive(std::clamp(left, milliseconds(0), kLivenessPollInterval)))
-        return std::move(*message);
-    } catch (const UserError& e) {
-      if (wait_exit(kExitAfterCloseWait)) fail_exited();
-      fail("channel-closed", e.what());
-    }
-    if (Clock::now() >= deadline) return std::nullopt;
-  }
-}
-
-json LocalTarget::receive(milliseconds no_progress_timeout) {
-  if (auto message = try_receive(no_progress_timeout)) return std::move(*message);
-  LocalTarget::abort("hang", fmt::format("no agent message within {} ms", no_progress_timeout.count()));
-}
-
-void LocalTarget::send(const json& message) {
-  if (!channel_) throw UserError("internal: LocalTarget::send before start");
-  if (poll_exit()) fail_exited();
-  try {
-    channel_->send(message);
-  } catch (const UserError& e) {
-    if (wait_exit(kExitAfterCloseWait)) fail_exited();
-    fail("channel-closed", e.what());
-  }
 }
 
 void LocalTarget::shutdown(milliseconds grace) {

@@ -18,7 +18,7 @@
 #include "common/process.h"
 #include "protocol/channel.h"
 #include "target/local/local_safety.h"
-#include "target/target.h"
+#include "target/agent_channel_target.h"
 
 namespace poisonlab {
 
@@ -41,17 +41,12 @@ struct LocalTargetOptions {
 void check_local_target_safety(const LocalTargetOptions& options, const std::vector<local::NamedCellSpec>& cells,
                                const local::HostView& view = local::HostView());
 
-class LocalTarget : public Target {
+class LocalTarget : public AgentChannelTarget {
  public:
-  using Clock = std::chrono::steady_clock;
-
   LocalTarget(LocalTargetOptions options, std::filesystem::path run_dir);
   ~LocalTarget() override;
 
   void start() override;
-  nlohmann::json receive(std::chrono::milliseconds no_progress_timeout) override;
-  std::optional<nlohmann::json> try_receive(std::chrono::milliseconds timeout) override;
-  void send(const nlohmann::json& message) override;
   void shutdown(std::chrono::milliseconds grace) override;
   [[noreturn]] void abort(const std::string& kind, const std::string& detail) override;
   std::filesystem::path serial_log() const override;
@@ -69,12 +64,12 @@ class LocalTarget : public Target {
   std::filesystem::path local_dir() const { return run_dir_ / "local"; }
   void start_kernel_log();
   void spawn_agent();
-  std::optional<int> poll_exit();
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
-  std::optional<nlohmann::json> drain_after_exit();
+  JsonLineChannel* agent_channel() override { return channel_ ? &*channel_ : nullptr; }
+  std::optional<int> poll_exit() override;
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout) override;
   void stop_all();
-  [[noreturn]] void fail(const std::string& kind, const std::string& detail);
-  [[noreturn]] void fail_exited();
+  [[noreturn]] void fail(const std::string& kind, const std::string& detail) override;
+  [[noreturn]] void fail_exited() override;
 
   LocalTargetOptions options_;
   std::filesystem::path run_dir_;

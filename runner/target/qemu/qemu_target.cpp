@@ -20,10 +20,8 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr size_t kSerialTailLines = 50;
-constexpr milliseconds kLivenessPollInterval(150);
 // After the agent socket closes, QEMU normally ends within this time if it
 // is ending at all.
-constexpr milliseconds kExitAfterCloseWait(2000);
 constexpr milliseconds kQuitWait(5000);
 
 void create_sparse_file(const fs::path& path, uint64_t bytes) {
@@ -164,52 +162,6 @@ void QemuTarget::fail_exited() {
   std::string log = tail_file(qemu_log_path(config_), 10);
   if (!log.empty()) detail += "; qemu.log: " + log;
   fail("qemu-exited", detail);
-}
-
-std::optional<nlohmann::json> QemuTarget::drain_after_exit() {
-  // Messages the agent sent just before the VM powered off are still
-  // buffered in the socket.
-  try {
-    return agent_->receive(milliseconds(20));
-  } catch (const UserError&) {
-    return std::nullopt;
-  }
-}
-
-std::optional<nlohmann::json> QemuTarget::try_receive(milliseconds timeout) {
-  if (!agent_) throw UserError("internal: QemuTarget::try_receive before start");
-  auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (poll_exit()) {
-      if (auto message = drain_after_exit()) return std::move(*message);
-      fail_exited();
-    }
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    try {
-      if (auto message = agent_->receive(std::clamp(left, milliseconds(0), kLivenessPollInterval))) return std::move(*message);
-    } catch (const UserError& e) {
-      if (wait_exit(kExitAfterCloseWait)) fail_exited();
-      fail("channel-closed", e.what());
-    }
-    if (Clock::now() >= deadline) return std::nullopt;
-  }
-}
-
-nlohmann::json QemuTarget::receive(milliseconds no_progress_timeout) {
-  if (auto message = try_receive(no_progress_timeout)) return std::move(*message);
-  QemuTarget::abort("hang", fmt::format("no agent message within {} ms", no_progress_timeout.count()));
-}
-
-void QemuTarget::send(const nlohmann::json& message) {
-  if (!agent_) throw UserError("internal: QemuTarget::send before start");
-  if (poll_exit()) fail_exited();
-  try {
-    ScopedSigpipeBlock no_sigpipe;
-    agent_->send(message);
-  } catch (const UserError& e) {
-    if (wait_exit(kExitAfterCloseWait)) fail_exited();
-    fail("channel-closed", e.what());
-  }
 }
 
 void QemuTarget::shutdown(milliseconds grace) {

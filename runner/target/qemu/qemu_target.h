@@ -14,21 +14,16 @@
 #include "target/qemu/qemu_command.h"
 #include "target/qemu/qmp_client.h"
 #include "target/qemu/unix_socket.h"
-#include "target/target.h"
+#include "target/agent_channel_target.h"
 
 namespace poisonlab {
 
-class QemuTarget : public Target {
+class QemuTarget : public AgentChannelTarget {
  public:
-  using Clock = std::chrono::steady_clock;
-
   explicit QemuTarget(VmConfig config);
   ~QemuTarget() override;
 
   void start() override;
-  nlohmann::json receive(std::chrono::milliseconds no_progress_timeout) override;
-  std::optional<nlohmann::json> try_receive(std::chrono::milliseconds timeout) override;
-  void send(const nlohmann::json& message) override;
   void shutdown(std::chrono::milliseconds grace) override;
   [[noreturn]] void abort(const std::string& kind, const std::string& detail) override;
   std::filesystem::path serial_log() const override;
@@ -53,11 +48,11 @@ class QemuTarget : public Target {
   void spawn_qemu();
   UniqueFd connect_socket(const std::filesystem::path& path, const std::string& what);
   void connect_qmp();
-  std::optional<int> poll_exit();
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
-  std::optional<nlohmann::json> drain_after_exit();
-  [[noreturn]] void fail(const std::string& kind, const std::string& detail);
-  [[noreturn]] void fail_exited();
+  JsonLineChannel* agent_channel() override { return agent_ ? &*agent_ : nullptr; }
+  std::optional<int> poll_exit() override;
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout) override;
+  [[noreturn]] void fail(const std::string& kind, const std::string& detail) override;
+  [[noreturn]] void fail_exited() override;
   void kill_qemu();
   void remove_nvdimm_images();
 
