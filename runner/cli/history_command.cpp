@@ -13,6 +13,7 @@
 #include "history/history_regressions.h"
 #include "history/history_store.h"
 #include "history/history_trend.h"
+#include "run/run_dir.h"
 
 namespace poisonlab {
 namespace {
@@ -44,9 +45,11 @@ void add_add_command(CLI::App& history) {
   static std::vector<fs::path> reports;
   static fs::path db;
   auto* add = history.add_subcommand("add", "Add run reports to the history store (adding one twice adds nothing)");
-  add->add_option("reports", reports, "report.json files")->required()->check(CLI::ExistingFile);
+  add->add_option("reports", reports, "report.json files, or run directories (every scenario's report)")
+      ->required()
+      ->check(CLI::ExistingPath);
   add->add_option("--db", db, kDbHelp);
-  add->callback([] { add_reports(reports, db); });
+  add->callback([] { add_reports(expand_run_dirs(reports), db); });
 }
 
 void add_trend_command(CLI::App& history) {

@@ -51,7 +51,10 @@ fs::path kernel_files_dir(const fs::path& run_dir, const PlannedScenario& s) {
 
 json fresh_metadata(const MatrixPlan& plan, const PlannedScenario& s, const fs::path& run_dir,
                     const std::string& command_line) {
-  json metadata = {{"id", plan.run_id},
+  // Each scenario's report is a run of its own to compare and history
+  // (keyed by run id): a matrix's get "<matrix run id>/<scenario>".
+  std::string id = s.dir == "." ? plan.run_id : plan.run_id + "/" + s.scenario.name;
+  json metadata = {{"id", id},
                    {"started_at", utc_timestamp()},
                    {"poisonlab", runner_metadata(command_line)},
                    {"host", host_metadata()},
@@ -263,7 +266,7 @@ void run_jobs(const MatrixPlan& plan, std::vector<PlannedJob>& jobs, std::vector
 
 // Before anything is written: every variant known, and on the local target
 // every device and physical address safe to use (local_safety.h).
-void check_variants(const MatrixPlan& plan, const VariantRegistry& registry, const MatrixRunRequest& request) {
+void check_variants(const MatrixPlan& plan, const VariantRegistry* registry, const MatrixRunRequest& request) {
   if (request.local) {
     std::vector<local::NamedCellSpec> cells;
     for (const auto& unit : plan.units) cells.emplace_back(plan.cell(unit).id, plan.cell(unit).spec);
@@ -271,10 +274,17 @@ void check_variants(const MatrixPlan& plan, const VariantRegistry& registry, con
     return;
   }
   for (const auto& name : plan.variants)
-    if (!(name == "custom" && request.kernel_image)) registry.get(name);  // InputError listing the known ones
+    if (!(name == "custom" && request.kernel_image)) registry->get(name);  // InputError listing the known ones
   if (!request.kernel_image && std::count(plan.variants.begin(), plan.variants.end(), "custom"))
     throw UserError("variant \"custom\" needs --kernel-image (the image is not recorded in the run directory)",
                     kExitBadInput);
+}
+
+// The local target boots nothing: no registry (the source tree, where it
+// lives, need not even be visible, as in a guest running the local target).
+std::unique_ptr<VariantRegistry> load_registry(const MatrixRunRequest& request) {
+  if (request.local) return nullptr;
+  return std::make_unique<VariantRegistry>(VariantRegistry::load(request.variants_file));
 }
 
 MatrixPlan plan_request(const MatrixRunRequest& request) {
@@ -381,7 +391,7 @@ std::string format_plan(const MatrixPlan& plan, unsigned jobs) {
 
 MatrixPlan prepare_matrix_run(const MatrixRunRequest& request, fs::path& out_dir) {
   MatrixPlan plan = plan_request(request);
-  check_variants(plan, VariantRegistry::load(request.variants_file), request);
+  check_variants(plan, load_registry(request).get(), request);
   plan.run_id = make_run_id(plan.name);
   out_dir = fs::absolute(request.out_dir.value_or(fs::path("results") / plan.run_id)).lexically_normal();
   if (fs::exists(out_dir / "matrix.json"))
@@ -397,18 +407,18 @@ MatrixPlan prepare_matrix_run(const MatrixRunRequest& request, fs::path& out_dir
 RunOutcome run_matrix(const MatrixRunRequest& request, std::ostream& log) {
   if (request.dry_run) {
     MatrixPlan plan = plan_request(request);
-    check_variants(plan, VariantRegistry::load(request.variants_file), request);
+    check_variants(plan, load_registry(request).get(), request);
     log << format_plan(plan, workers_for(request, plan));
     return {};
   }
   install_stop_handlers();
-  VariantRegistry registry = VariantRegistry::load(request.variants_file);
+  std::unique_ptr<VariantRegistry> registry = load_registry(request);
   fs::path run_dir;
   MatrixPlan plan;
   if (request.resume) {
     run_dir = fs::absolute(*request.out_dir).lexically_normal();
     plan = load_run_dir_plan(run_dir);
-    check_variants(plan, registry, request);
+    check_variants(plan, registry.get(), request);
   } else {
     plan = prepare_matrix_run(request, run_dir);
   }
@@ -423,7 +433,7 @@ RunOutcome run_matrix(const MatrixRunRequest& request, std::ostream& log) {
   board.line(fmt::format("run {}: {} cells ({} done before), {} VM jobs, {} at once; {}", plan.run_id,
                          plan.units.size(), count_done(runs), jobs.size(), workers, run_dir.string()));
   auto started = std::chrono::steady_clock::now();
-  KernelSource source{&registry, request.kernel_image, request.modules_dir,
+  KernelSource source{registry.get(), request.kernel_image, request.modules_dir,
                       request.local ? &*request.local : nullptr};
   JobErrors errors;
   run_jobs(plan, jobs, runs, source, run_dir, workers, board, errors);

@@ -56,6 +56,7 @@ TEST_F(MatrixRunDirTest, PrepareWritesThePlanAndAnEmptyReportPerScenario) {
   EXPECT_EQ(r["cells"].size(), 0u);
   EXPECT_EQ(r["run"]["variants"], json({"debian-6.1", "debian-6.12"}));
   EXPECT_EQ(r["run"]["matrix"]["name"], "night");
+  EXPECT_EQ(r["run"]["id"], plan.run_id + "/alpha");  // a run of its own for history and compare
   EXPECT_EQ(plan.units.size(), 4u);
   try {
     fs::path again;

@@ -147,4 +147,28 @@ MatrixPlan load_run_dir_plan(const fs::path& run_dir) {
   return plan;
 }
 
+std::vector<fs::path> run_dir_reports(const fs::path& run_dir) {
+  fs::path file = run_dir / "matrix.json";
+  json doc = read_json_input(file);
+  JsonAt at(doc, file.string());
+  std::vector<fs::path> reports;
+  for (const auto& entry : read_array(at.child("scenarios"), 1, 256))
+    reports.push_back((run_dir / read_string(entry.child("dir")) / "report.json").lexically_normal());
+  return reports;
+}
+
+std::vector<fs::path> expand_run_dirs(const std::vector<fs::path>& paths) {
+  std::vector<fs::path> out;
+  for (const auto& path : paths) {
+    if (!fs::is_directory(path)) {
+      out.push_back(path);
+      continue;
+    }
+    if (!fs::exists(path / "matrix.json"))
+      throw InputError(path.string(), "", "a report file, or a run directory (with matrix.json)");
+    for (auto& report : run_dir_reports(path)) out.push_back(std::move(report));
+  }
+  return out;
+}
+
 }  // namespace poisonlab

@@ -62,6 +62,11 @@ MatrixPlan plan_matrix(const std::filesystem::path& file, const std::vector<std:
 // scenarios are read again and must still have the sha256 recorded, else an
 // InputError: a resumed or distributed run never mixes two plans).
 nlohmann::json matrix_json(const MatrixPlan& plan);
+// The report files a run directory holds, one per scenario, from its
+// matrix.json (no re-planning: the scenario files may have changed since).
+std::vector<std::filesystem::path> run_dir_reports(const std::filesystem::path& run_dir);
+// Each path as given, except a run directory, which stands for its reports.
+std::vector<std::filesystem::path> expand_run_dirs(const std::vector<std::filesystem::path>& paths);
 MatrixPlan load_run_dir_plan(const std::filesystem::path& run_dir);
 
 }  // namespace poisonlab

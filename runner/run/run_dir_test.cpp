@@ -105,5 +105,18 @@ TEST_F(RunDirTest, AScenarioChangedSincePlanningIsRefused) {
   expect_input_error([&] { load_run_dir_plan(dir / "elsewhere"); }, "", "matrix.json");
 }
 
+TEST_F(RunDirTest, ARunDirectoryStandsForEveryScenarioReport) {
+  MatrixPlan plan = plan_matrix(two_scenario_matrix(), {});
+  fs::path run = dir / "run";
+  fs::create_directories(run);
+  write_file_atomic(run / "matrix.json", matrix_json(plan).dump());
+  auto reports = expand_run_dirs({dir / "other.json", run});
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_EQ(reports[0], dir / "other.json");
+  EXPECT_EQ(reports[1], run / "alpha" / "report.json");
+  EXPECT_EQ(reports[2], run / "beta" / "report.json");
+  expect_input_error([&] { expand_run_dirs({dir.path()}); }, "", "run directory");
+}
+
 }  // namespace
 }  // namespace poisonlab

@@ -342,6 +342,10 @@ void run_vm_job(const VmJob& job, const KernelSource& source, JobSink& sink, std
     log << fmt::format("booted {} in {:.1f} s ({})\n", source.local ? "the local agent" : artifacts.release,
                        boot.record["phases"]["qemu_start_to_agent_ready_s"].get<double>(),
                        boot.record["vm_dir"].get<std::string>());
+    // On disk at once: a runner killed while this VM runs still names it.
+    json with_running = kernel_info;
+    with_running["boots"].push_back(boot.record);
+    sink.kernel_changed(with_running);
     try {
       next = run_cells_on(ctx, boot, next);
     } catch (const RunInterrupted&) {

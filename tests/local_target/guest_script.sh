@@ -5,7 +5,8 @@
 # `poisonlab run --target local` once to run cells and four times to be
 # refused; every exit status goes to $out/rc ("NAME STATUS" lines). The
 # init powers the machine off when this script ends.
-# @POISONLAB_BINARY@ is replaced by the host test.
+# @POISONLAB_BINARY@ is replaced by the host test with the copy in the
+# agent share (the build folder itself may not be visible in the guest).
 poisonlab=@POISONLAB_BINARY@
 out=/run/poisonlab/out
 scenarios=$out/scenarios

@@ -99,6 +99,13 @@ std::string verdict(const json& cell, const std::string& oracle) {
   return "absent";
 }
 
+// A hard link when the folder is on the same file system, else a copy.
+void share_program(const fs::path& program, const fs::path& dir) {
+  std::error_code linked;
+  fs::create_hard_link(program, dir / program.filename(), linked);
+  if (linked) fs::copy_file(program, dir / program.filename(), fs::copy_options::overwrite_existing);
+}
+
 class LocalTargetInGuest : public ::testing::Test {
  protected:
   // Boots once for every test of the suite.
@@ -109,8 +116,13 @@ class LocalTargetInGuest : public ::testing::Test {
     vm_dir_ = new fs::path(fs::current_path() / "vm-test-runs" / "local-target");
     fs::remove_all(*vm_dir_);
     script_dir_ = new poisonlab::TempDir("local-target-guest");
+    // The guest sees the host root read-only, but with a tmpfs of its own on
+    // /tmp: a build under /tmp (a CI clone) is not there. The binaries go
+    // into the script's folder, the guest's agent share.
+    for (const char* program : {"poisonlab", "poisonlab-agent"})
+      share_program(fs::path(POISONLAB_BINARY).parent_path() / program, script_dir_->path());
     std::string script = poisonlab::read_file(fs::path(POISONLAB_SOURCE_DIR) / "tests/local_target/guest_script.sh");
-    script.replace(script.find("@POISONLAB_BINARY@", script.find("poisonlab=")), 18, POISONLAB_BINARY);
+    script.replace(script.find("@POISONLAB_BINARY@", script.find("poisonlab=")), 18, "/run/poisonlab/agent/poisonlab");
     fs::path agent = script_dir_->write("local-target-guest.sh", script);
     fs::permissions(agent, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
 
