@@ -284,6 +284,8 @@ size_t run_cells_on(const JobContext& ctx, VmBoot& boot, size_t next) {
     boot.target->shutdown(seconds(30));
     return next;
   } catch (const TargetFailure& failure) {
+    // A VM that died while the run was being stopped is not the cell's fault.
+    throw_if_stop_requested();
     std::string console = console_since(boot.target->serial_log(), cell_console_start);
     if (console.empty()) console = failure.serial_tail;
     std::string status = classify_vm_failure(failure.kind, console, failure.qemu_wait_status);
