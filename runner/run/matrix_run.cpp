@@ -190,17 +190,20 @@ struct PlannedJob {
   VmJob job;
 };
 
-// The VM jobs for the cells not yet done: per scenario, per kernel, in plan order.
-std::vector<PlannedJob> plan_jobs(const MatrixPlan& plan, const std::vector<std::unique_ptr<ScenarioRun>>& runs) {
+// The VM jobs for the cells not yet done (done[s]: scenario s's finished
+// slots; none for a fresh plan): per scenario, per kernel, in plan order.
+std::vector<PlannedJob> plan_jobs(const MatrixPlan& plan, const fs::path& run_dir,
+                                  const std::vector<std::set<size_t>>& done = {}) {
   std::vector<PlannedJob> jobs;
   for (size_t s = 0; s < plan.scenarios.size(); ++s) {
     const auto& planned = plan.scenarios[s];
     std::map<std::string, size_t> job_of_kernel;
     for (size_t slot = 0; slot < planned.plan.cells.size(); ++slot) {
-      if (runs[s]->done.count(slot)) continue;
+      if (s < done.size() && done[s].count(slot)) continue;
       const Cell& cell = planned.plan.cells[slot];
       auto [it, added] = job_of_kernel.try_emplace(cell.kernel, jobs.size());
-      if (added) jobs.push_back({s, VmJob{&planned.scenario, cell.kernel, {}, {}, runs[s]->dir}});
+      fs::path out_dir = (run_dir / planned.dir).lexically_normal();
+      if (added) jobs.push_back({s, VmJob{&planned.scenario, cell.kernel, {}, {}, out_dir}});
       jobs[it->second].job.cells.push_back(cell);
       jobs[it->second].job.slots.push_back(slot);
     }
@@ -370,12 +373,7 @@ unsigned default_jobs(const MatrixPlan& plan) {
 }
 
 std::string format_plan(const MatrixPlan& plan, unsigned jobs) {
-  std::vector<std::unique_ptr<ScenarioRun>> none;
-  for (const auto& s : plan.scenarios) {
-    none.push_back(std::make_unique<ScenarioRun>());
-    none.back()->planned = &s;
-  }
-  auto planned_jobs = plan_jobs(plan, none);
+  auto planned_jobs = plan_jobs(plan, fs::path());
   size_t skipped = 0;
   for (const auto& s : plan.scenarios) skipped += s.plan.not_applicable.size();
   std::string out = fmt::format("{}: {} variant(s) x {} scenario(s) = {} cells in {} VM jobs, {} at once\n", plan.name,
@@ -427,7 +425,9 @@ RunOutcome run_matrix(const MatrixRunRequest& request, std::ostream& log) {
   unsigned workers = workers_for(request, plan);
   if (!request.resume)
     for (auto& run : runs) run->report->finish({{"jobs", workers}});
-  auto jobs = plan_jobs(plan, runs);
+  std::vector<std::set<size_t>> done;
+  for (const auto& run : runs) done.push_back(run->done);
+  auto jobs = plan_jobs(plan, run_dir, done);
   bool interactive = request.interactive.value_or(isatty(STDOUT_FILENO) == 1 && &log == &std::cout);
   ProgressBoard board(log, plan.units.size(), count_done(runs), interactive);
   board.line(fmt::format("run {}: {} cells ({} done before), {} VM jobs, {} at once; {}", plan.run_id,

@@ -278,8 +278,10 @@ int main(int argc, char** argv) {
     return 77;
   }
   if (geteuid() != 0) {
-    std::cerr << "slurm_test needs root: slurmd runs the array tasks as the submitting user\n";
-    return 1;
+    // Starting slurmctld, slurmd and munged needs root (as mounting a tmpfs
+    // does for the disk-full CLI test): skipped, not failed, elsewhere.
+    std::cout << "skipped: slurm_test needs root to start a private Slurm (slurmd, munged)\n";
+    return 77;
   }
   ::testing::AddGlobalTestEnvironment(new poisonlab::SlurmClusterEnvironment);
   return RUN_ALL_TESTS();

@@ -143,7 +143,7 @@ TEST(VmNightly, TwoVariantsWithTwoJobsThenStopKillAndResumeGiveTheSameReport) {
     EXPECT_EQ(final_report["cells"][i]["cell_file"], reference["cells"][i]["cell_file"]);
   }
   EXPECT_EQ(final_report["summary"], reference["summary"]);
-  EXPECT_EQ(final_report["correctness_matrix"].dump().size() > 2, true);
+  EXPECT_EQ(final_report["correctness_matrix"]["cells"].size(), reference["cells"].size());
   EXPECT_EQ(poisonlab::read_file(cells / "0000.json"), first_cell) << "a finished cell was run again";
 }
 
